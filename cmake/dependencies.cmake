@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: MIT
+# Every third-party library comes from a Debian package installed by scripts/bootstrap.
+find_package(OpenMP REQUIRED)
+find_package(dnnl REQUIRED)          # libdnnl-dev: the GEMM library (docs/performance.md)
+find_package(nlohmann_json REQUIRED) # nlohmann-json3-dev
+find_package(fmt REQUIRED)           # libfmt-dev
+find_package(CLI11 REQUIRED)         # libcli11-dev
+if(MLP_BUILD_TESTS)
+  find_package(GTest REQUIRED)       # libgtest-dev
+endif()
+if(MLP_BUILD_BENCH)
+  find_package(benchmark REQUIRED)   # libbenchmark-dev
+endif()

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Matrix kernels shared by the layers. Every matrix product goes through gemm(): oneDNN's sgemm in
+// the float build (src/ops/gemm_dnnl.cpp, the only file that includes a BLAS header), the naive
+// reference in the double gradient-check build. Element-wise helpers are OpenMP-parallel and
+// deterministic: no reduction depends on the order threads finish in.
+#include <cstddef>
+
+#include "mlp/matrix.hpp"
+
+namespace mlp {
+
+enum class Trans { kNone, kA, kB, kAB };
+
+/// c = alpha·op(a)·op(b) + beta·c, op per `trans`. Shapes: op(a) (M,K), op(b) (K,N), c (M,N).
+void gemm(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans = Trans::kNone,
+          Scalar alpha = 1, Scalar beta = 0);
+
+/// The naive triple loop, kept as the algorithmic reference that tests compare gemm() against.
+void gemm_reference(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans = Trans::kNone,
+                    Scalar alpha = 1, Scalar beta = 0);
+
+/// Name of the GEMM backend compiled in ("oneDNN 2.6.3 sgemm" or "reference").
+const char* gemm_backend();
+
+/// y[r, :] += v[0, :] for every row r.   y (N,F)  v (1,F)
+void add_row_vector(MatrixView y, ConstMatrixView v);
+/// out[0, c] = Σ_r x[r, c] (overwrites).   x (N,F)  out (1,F)
+void sum_rows(ConstMatrixView x, MatrixView out);
+/// y += alpha·x, element-wise.
+void axpy(Scalar alpha, ConstMatrixView x, MatrixView y);
+/// x *= alpha.
+void scale(MatrixView x, Scalar alpha);
+/// Fills with a value.
+void fill(MatrixView x, Scalar value);
+
+/// Number of threads the element-wise kernels and oneDNN use (OpenMP's, changed by set_num_threads).
+int num_threads();
+void set_num_threads(int n);
+
+}  // namespace mlp

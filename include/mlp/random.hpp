@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Rng: xoshiro256** (Blackman & Vigna 2018) seeded through SplitMix64. Every random draw in the
+// library (initializers, shuffling, dropout masks, noise) comes from an Rng the caller seeded, and
+// every transform below is our own, so one seed gives the same numbers with any compiler or
+// standard library (std::normal_distribution does not).
+#include <array>
+#include <cstdint>
+
+namespace mlp {
+
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed = 0);
+
+  std::uint64_t next_u64();
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform();
+  /// Uniform in [lo, hi).
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  /// Uniform integer in [0, n); n > 0. Unbiased (Lemire's multiply-and-reject).
+  std::uint64_t below(std::uint64_t n);
+  /// Standard normal (Box–Muller; the second value of each pair is kept for the next call).
+  double normal();
+  /// Standard normal conditioned on |z| <= 2, by rejection: Keras' truncated_normal.
+  double truncated_normal();
+  /// A child generator with an independent stream, derived from this one's next output.
+  Rng split();
+
+  /// The complete state (for checkpoints): four words of xoshiro, the cached normal and its flag.
+  struct State {
+    std::array<std::uint64_t, 4> s{};
+    double cached_normal = 0;
+    bool has_cached = false;
+  };
+  State state() const { return {s_, cached_normal_, has_cached_}; }
+  void set_state(const State& st) {
+    s_ = st.s;
+    cached_normal_ = st.cached_normal;
+    has_cached_ = st.has_cached;
+  }
+
+ private:
+  std::array<std::uint64_t, 4> s_{};
+  double cached_normal_ = 0;
+  bool has_cached_ = false;
+};
+
+}  // namespace mlp

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+#include "mlp/activation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "mlp/error.hpp"
+
+namespace mlp {
+namespace {
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr std::size_t kParallelThreshold = 1 << 15;
+
+struct NameEntry {
+  std::string_view name;
+  ActivationKind kind;
+  double alpha;
+};
+constexpr NameEntry kNames[] = {
+    {"linear", ActivationKind::kLinear, 0},       {"relu", ActivationKind::kRelu, 0},
+    {"leaky_relu", ActivationKind::kLeakyRelu, 0.2}, {"elu", ActivationKind::kElu, 1.0},
+    {"selu", ActivationKind::kSelu, 0},           {"softplus", ActivationKind::kSoftplus, 0},
+    {"softsign", ActivationKind::kSoftsign, 0},   {"sigmoid", ActivationKind::kSigmoid, 0},
+    {"hard_sigmoid", ActivationKind::kHardSigmoid, 0}, {"tanh", ActivationKind::kTanh, 0},
+    {"softmax", ActivationKind::kSoftmax, 0},     {"swish", ActivationKind::kSwish, 0},
+    {"silu", ActivationKind::kSwish, 0},          {"gelu", ActivationKind::kGelu, 0},
+};
+
+template <class F>
+void for_each_row(std::size_t rows, std::size_t cols, F&& f) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelThreshold)
+  for (std::size_t r = 0; r < rows; ++r) f(r);
+}
+
+inline Scalar sigmoid(Scalar z) {
+  // Stable on both sides: never exponentiates a large positive number.
+  if (z >= 0) return Scalar(1) / (Scalar(1) + std::exp(-z));
+  const Scalar e = std::exp(z);
+  return e / (Scalar(1) + e);
+}
+inline Scalar softplus(Scalar z) { return std::max(z, Scalar(0)) + std::log1p(std::exp(-std::abs(z))); }
+
+inline Scalar apply(ActivationKind kind, Scalar alpha, Scalar z) {
+  switch (kind) {
+    case ActivationKind::kLinear: return z;
+    case ActivationKind::kRelu: return z > 0 ? z : Scalar(0);
+    case ActivationKind::kLeakyRelu: return z > 0 ? z : alpha * z;
+    case ActivationKind::kElu: return z > 0 ? z : alpha * std::expm1(z);
+    case ActivationKind::kSelu:
+      return Scalar(kSeluScale) * (z > 0 ? z : Scalar(kSeluAlpha) * std::expm1(z));
+    case ActivationKind::kSoftplus: return softplus(z);
+    case ActivationKind::kSoftsign: return z / (Scalar(1) + std::abs(z));
+    case ActivationKind::kSigmoid: return sigmoid(z);
+    case ActivationKind::kHardSigmoid: return std::clamp(z / Scalar(6) + Scalar(0.5), Scalar(0), Scalar(1));
+    case ActivationKind::kTanh: return std::tanh(z);
+    case ActivationKind::kSwish: return z * sigmoid(z);
+    case ActivationKind::kGelu:
+      return Scalar(0.5) * z * (Scalar(1) + std::erf(z / Scalar(std::numbers::sqrt2)));
+    case ActivationKind::kSoftmax: break;  // row-wise, handled by the caller
+  }
+  return z;
+}
+
+// f'(z) expressed through y = f(z) where possible, else through z.
+inline Scalar derivative(ActivationKind kind, Scalar alpha, Scalar z, Scalar y) {
+  switch (kind) {
+    case ActivationKind::kLinear: return 1;
+    case ActivationKind::kRelu: return y > 0 ? Scalar(1) : Scalar(0);
+    case ActivationKind::kLeakyRelu: return z > 0 ? Scalar(1) : alpha;
+    case ActivationKind::kElu: return y > 0 ? Scalar(1) : y + alpha;
+    case ActivationKind::kSelu: return y > 0 ? Scalar(kSeluScale) : y + Scalar(kSeluScale * kSeluAlpha);
+    case ActivationKind::kSoftplus: return -std::expm1(-y);  // sigmoid(z) = 1 − e^{−y}
+    case ActivationKind::kSoftsign: {
+      const Scalar t = Scalar(1) - std::abs(y);  // 1/(1+|z|)
+      return t * t;
+    }
+    case ActivationKind::kSigmoid: return y * (Scalar(1) - y);
+    case ActivationKind::kHardSigmoid: return (z > Scalar(-3) && z < Scalar(3)) ? Scalar(1) / Scalar(6) : Scalar(0);
+    case ActivationKind::kTanh: return Scalar(1) - y * y;
+    case ActivationKind::kSwish: {
+      const Scalar s = sigmoid(z);
+      return s * (Scalar(1) + z * (Scalar(1) - s));
+    }
+    case ActivationKind::kGelu: {
+      const Scalar cdf = Scalar(0.5) * (Scalar(1) + std::erf(z / Scalar(std::numbers::sqrt2)));
+      const Scalar pdf = std::exp(Scalar(-0.5) * z * z) / Scalar(std::sqrt(2 * std::numbers::pi));
+      return cdf + z * pdf;
+    }
+    case ActivationKind::kSoftmax: break;
+  }
+  return 1;
+}
+}  // namespace
+
+Activation Activation::from_name(std::string_view name) {
+  for (const auto& e : kNames) {
+    if (e.name == name) return {e.kind, e.alpha};
+  }
+  std::string known;
+  for (const auto& e : kNames) known += (known.empty() ? "" : ", ") + std::string(e.name);
+  throw Error("unknown activation '" + std::string(name) + "'; known: " + known);
+}
+
+std::string Activation::name() const {
+  for (const auto& e : kNames) {
+    if (e.kind == kind) return std::string(e.name);
+  }
+  return "linear";
+}
+
+bool Activation::needs_input() const {
+  return kind == ActivationKind::kSwish || kind == ActivationKind::kGelu ||
+         kind == ActivationKind::kLeakyRelu || kind == ActivationKind::kHardSigmoid;
+}
+
+void activation_forward(const Activation& act, ConstMatrixView z, MatrixView y) {
+  if (z.rows() != y.rows() || z.cols() != y.cols()) throw Error("activation_forward: shape mismatch");
+  const std::size_t cols = z.cols();
+  const auto alpha = static_cast<Scalar>(act.alpha);
+  if (act.kind == ActivationKind::kLinear) {
+    if (z.data() != y.data()) copy(z, y);
+    return;
+  }
+  if (act.kind == ActivationKind::kSoftmax) {
+    for_each_row(z.rows(), cols, [&](std::size_t r) {
+      const Scalar* pz = z.row(r);
+      Scalar* py = y.row(r);
+      const Scalar m = *std::max_element(pz, pz + cols);
+      Scalar sum = 0;
+      for (std::size_t c = 0; c < cols; ++c) {
+        py[c] = std::exp(pz[c] - m);
+        sum += py[c];
+      }
+      const Scalar inv = Scalar(1) / sum;
+      for (std::size_t c = 0; c < cols; ++c) py[c] *= inv;
+    });
+    return;
+  }
+  const ActivationKind kind = act.kind;
+  for_each_row(z.rows(), cols, [&](std::size_t r) {
+    const Scalar* pz = z.row(r);
+    Scalar* py = y.row(r);
+#pragma omp simd
+    for (std::size_t c = 0; c < cols; ++c) py[c] = apply(kind, alpha, pz[c]);
+  });
+}
+
+void activation_backward(const Activation& act, ConstMatrixView z, ConstMatrixView y,
+                         ConstMatrixView dy, MatrixView dz) {
+  if (y.rows() != dy.rows() || y.cols() != dy.cols() || dz.rows() != dy.rows() || dz.cols() != dy.cols()) {
+    throw Error("activation_backward: shape mismatch");
+  }
+  const std::size_t cols = y.cols();
+  const auto alpha = static_cast<Scalar>(act.alpha);
+  if (act.kind == ActivationKind::kLinear) {
+    if (dy.data() != dz.data()) copy(dy, dz);
+    return;
+  }
+  if (act.kind == ActivationKind::kSoftmax) {
+    // dz_j = y_j·(dy_j − Σ_k dy_k·y_k)
+    for_each_row(y.rows(), cols, [&](std::size_t r) {
+      const Scalar* py = y.row(r);
+      const Scalar* pdy = dy.row(r);
+      Scalar* pdz = dz.row(r);
+      Scalar dot = 0;
+      for (std::size_t c = 0; c < cols; ++c) dot += pdy[c] * py[c];
+      for (std::size_t c = 0; c < cols; ++c) pdz[c] = py[c] * (pdy[c] - dot);
+    });
+    return;
+  }
+  if (act.needs_input() && (z.rows() != y.rows() || z.cols() != y.cols())) {
+    throw Error("activation_backward: '" + act.name() + "' needs the pre-activation input");
+  }
+  const bool use_z = act.needs_input();
+  const ActivationKind kind = act.kind;
+  for_each_row(y.rows(), cols, [&](std::size_t r) {
+    const Scalar* pz = use_z ? z.row(r) : nullptr;
+    const Scalar* py = y.row(r);
+    const Scalar* pdy = dy.row(r);
+    Scalar* pdz = dz.row(r);
+#pragma omp simd
+    for (std::size_t c = 0; c < cols; ++c) {
+      pdz[c] = pdy[c] * derivative(kind, alpha, use_z ? pz[c] : Scalar(0), py[c]);
+    }
+  });
+}
+
+}  // namespace mlp

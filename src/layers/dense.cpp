@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include "mlp/layers/dense.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "mlp/error.hpp"
+#include "mlp/ops.hpp"
+
+namespace mlp {
+
+Dense::Dense(Options options)
+    : options_(std::move(options)), activation_(Activation::from_name(options_.activation)) {
+  if (options_.units == 0) throw Error("Dense: units must be positive, got 0");
+}
+
+Shape Dense::build(const Shape& input_shape, Rng& rng) {
+  if (input_shape.size() != 1) {
+    throw Error("Dense '" + name() + "': expects flat input (None, features) but got " +
+                format_shape(input_shape) + "; add a Flatten layer before it");
+  }
+  const std::size_t in = input_shape[0], out = options_.units;
+  kernel_ = {"kernel", Matrix(in, out), Matrix(in, out)};
+  initialize(options_.kernel_initializer, kernel_.value, in, out, rng);
+  if (options_.use_bias) {
+    bias_ = {"bias", Matrix(1, out), Matrix(1, out)};
+    initialize(options_.bias_initializer, bias_.value, out, out, rng);
+  }
+  const Shape output{out};
+  set_built(input_shape, output);
+  return output;
+}
+
+void Dense::forward(ConstMatrixView x, MatrixView y, Mode mode) {
+  gemm(x, kernel_.value, y);  // one GEMM per batch
+  if (options_.use_bias) add_row_vector(y, bias_.value);
+  if (activation_.needs_input()) {
+    z_.resize(y.rows(), y.cols());
+    copy(y, z_);
+  }
+  activation_forward(activation_, y, y);
+  activity_penalty_ = 0;
+  if (mode == Mode::kTrain && options_.activity_regularizer.active() && y.rows() > 0) {
+    activity_penalty_ = options_.activity_regularizer.penalty(y) / static_cast<double>(y.rows());
+  }
+}
+
+void Dense::backward(ConstMatrixView x, ConstMatrixView y, ConstMatrixView dy, MatrixView dx) {
+  dz_.resize(dy.rows(), dy.cols());
+  copy(dy, dz_);
+  if (options_.activity_regularizer.active() && y.rows() > 0) {
+    options_.activity_regularizer.add_gradient(y, dz_, 1.0 / static_cast<double>(y.rows()));
+  }
+  if (!fused_output_activation_) activation_backward(activation_, z_, y, dz_, dz_);
+  gemm(x, dz_, kernel_.grad, Trans::kA);
+  options_.kernel_regularizer.add_gradient(kernel_.value, kernel_.grad);
+  if (options_.use_bias) {
+    sum_rows(dz_, bias_.grad);
+    options_.bias_regularizer.add_gradient(bias_.value, bias_.grad);
+  }
+  if (!dx.empty()) gemm(dz_, kernel_.value, dx, Trans::kB);
+}
+
+std::vector<Param*> Dense::params() {
+  if (options_.use_bias) return {&kernel_, &bias_};
+  return {&kernel_};
+}
+
+double Dense::regularization_loss() const {
+  double total = activity_penalty_;
+  if (!built()) return total;
+  total += options_.kernel_regularizer.penalty(kernel_.value);
+  if (options_.use_bias) total += options_.bias_regularizer.penalty(bias_.value);
+  return total;
+}
+
+nlohmann::json Dense::config() const {
+  auto regularizer = [](const Regularizer& r) -> nlohmann::json {
+    if (!r.active()) return nullptr;
+    return {{"l1", r.l1}, {"l2", r.l2}};
+  };
+  return {{"units", options_.units},
+          {"activation", activation_.name()},
+          {"use_bias", options_.use_bias},
+          {"kernel_initializer", options_.kernel_initializer.name},
+          {"bias_initializer", options_.bias_initializer.name},
+          {"kernel_regularizer", regularizer(options_.kernel_regularizer)},
+          {"bias_regularizer", regularizer(options_.bias_regularizer)},
+          {"activity_regularizer", regularizer(options_.activity_regularizer)}};
+}
+
+}  // namespace mlp

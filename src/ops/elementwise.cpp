@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "mlp/error.hpp"
+#include "mlp/ops.hpp"
+
+namespace mlp {
+namespace {
+// Below this many elements a parallel region costs more than it saves.
+constexpr std::size_t kParallelThreshold = 1 << 15;
+
+void check_same_shape(const char* what, std::size_t r1, std::size_t c1, std::size_t r2,
+                      std::size_t c2) {
+  if (r1 != r2 || c1 != c2) {
+    throw Error(std::string(what) + ": shape mismatch (" + std::to_string(r1) + ", " +
+                std::to_string(c1) + ") vs (" + std::to_string(r2) + ", " + std::to_string(c2) + ")");
+  }
+}
+}  // namespace
+
+void add_row_vector(MatrixView y, ConstMatrixView v) {
+  check_same_shape("add_row_vector", 1, y.cols(), v.rows(), v.cols());
+  const std::size_t n = y.rows(), f = y.cols();
+  const Scalar* pv = v.data();
+#pragma omp parallel for schedule(static) if (n * f >= kParallelThreshold)
+  for (std::size_t r = 0; r < n; ++r) {
+    Scalar* py = y.row(r);
+#pragma omp simd
+    for (std::size_t c = 0; c < f; ++c) py[c] += pv[c];
+  }
+}
+
+void sum_rows(ConstMatrixView x, MatrixView out) {
+  check_same_shape("sum_rows", 1, x.cols(), out.rows(), out.cols());
+  const std::size_t n = x.rows(), f = x.cols();
+  Scalar* po = out.data();
+  // Parallel over column blocks, each summed top to bottom: the order of additions is fixed.
+  constexpr std::size_t kBlock = 64;
+  const std::size_t blocks = (f + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) if (n * f >= kParallelThreshold)
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::size_t c0 = b * kBlock, c1 = std::min(f, c0 + kBlock);
+    for (std::size_t c = c0; c < c1; ++c) po[c] = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      const Scalar* px = x.row(r);
+#pragma omp simd
+      for (std::size_t c = c0; c < c1; ++c) po[c] += px[c];
+    }
+  }
+}
+
+void axpy(Scalar alpha, ConstMatrixView x, MatrixView y) {
+  check_same_shape("axpy", x.rows(), x.cols(), y.rows(), y.cols());
+  const std::size_t n = y.rows(), f = y.cols();
+#pragma omp parallel for schedule(static) if (n * f >= kParallelThreshold)
+  for (std::size_t r = 0; r < n; ++r) {
+    const Scalar* px = x.row(r);
+    Scalar* py = y.row(r);
+#pragma omp simd
+    for (std::size_t c = 0; c < f; ++c) py[c] += alpha * px[c];
+  }
+}
+
+void scale(MatrixView x, Scalar alpha) {
+  const std::size_t n = x.rows(), f = x.cols();
+#pragma omp parallel for schedule(static) if (n * f >= kParallelThreshold)
+  for (std::size_t r = 0; r < n; ++r) {
+    Scalar* px = x.row(r);
+#pragma omp simd
+    for (std::size_t c = 0; c < f; ++c) px[c] *= alpha;
+  }
+}
+
+void fill(MatrixView x, Scalar value) {
+  for (std::size_t r = 0; r < x.rows(); ++r) std::fill(x.row(r), x.row(r) + x.cols(), value);
+}
+
+int num_threads() { return omp_get_max_threads(); }
+
+void set_num_threads(int n) {
+  if (n < 1) throw Error("set_num_threads: need at least 1 thread, got " + std::to_string(n));
+  omp_set_num_threads(n);
+}
+
+}  // namespace mlp
