@@ -5,6 +5,7 @@ find_package(dnnl REQUIRED)          # libdnnl-dev: the GEMM library (docs/perfo
 find_package(nlohmann_json REQUIRED) # nlohmann-json3-dev
 find_package(fmt REQUIRED)           # libfmt-dev
 find_package(CLI11 REQUIRED)         # libcli11-dev
+find_package(ZLIB REQUIRED)          # zlib1g-dev
 if(MLP_BUILD_TESTS)
   find_package(GTest REQUIRED)       # libgtest-dev
 endif()

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "mlp/parallel.hpp"
 #include "mlp/activation.hpp"
 
 #include <algorithm>
@@ -11,7 +12,6 @@ namespace mlp {
 namespace {
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
-constexpr std::size_t kParallelThreshold = 1 << 15;
 
 struct NameEntry {
   std::string_view name;
@@ -30,8 +30,7 @@ constexpr NameEntry kNames[] = {
 
 template <class F>
 void for_each_row(std::size_t rows, std::size_t cols, F&& f) {
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelThreshold)
-  for (std::size_t r = 0; r < rows; ++r) f(r);
+  parallel_for(rows, rows * cols, [&](std::size_t r) { f(r); });
 }
 
 inline Scalar sigmoid(Scalar z) {
@@ -94,7 +93,7 @@ inline Scalar derivative(ActivationKind kind, Scalar alpha, Scalar z, Scalar y) 
 }
 }  // namespace
 
-Activation Activation::from_name(std::string_view name) {
+ActivationFunction ActivationFunction::from_name(std::string_view name) {
   for (const auto& e : kNames) {
     if (e.name == name) return {e.kind, e.alpha};
   }
@@ -103,19 +102,19 @@ Activation Activation::from_name(std::string_view name) {
   throw Error("unknown activation '" + std::string(name) + "'; known: " + known);
 }
 
-std::string Activation::name() const {
+std::string ActivationFunction::name() const {
   for (const auto& e : kNames) {
     if (e.kind == kind) return std::string(e.name);
   }
   return "linear";
 }
 
-bool Activation::needs_input() const {
+bool ActivationFunction::needs_input() const {
   return kind == ActivationKind::kSwish || kind == ActivationKind::kGelu ||
          kind == ActivationKind::kLeakyRelu || kind == ActivationKind::kHardSigmoid;
 }
 
-void activation_forward(const Activation& act, ConstMatrixView z, MatrixView y) {
+void activation_forward(const ActivationFunction& act, ConstMatrixView z, MatrixView y) {
   if (z.rows() != y.rows() || z.cols() != y.cols()) throw Error("activation_forward: shape mismatch");
   const std::size_t cols = z.cols();
   const auto alpha = static_cast<Scalar>(act.alpha);
@@ -147,7 +146,7 @@ void activation_forward(const Activation& act, ConstMatrixView z, MatrixView y) 
   });
 }
 
-void activation_backward(const Activation& act, ConstMatrixView z, ConstMatrixView y,
+void activation_backward(const ActivationFunction& act, ConstMatrixView z, ConstMatrixView y,
                          ConstMatrixView dy, MatrixView dz) {
   if (y.rows() != dy.rows() || y.cols() != dy.cols() || dz.rows() != dy.rows() || dz.cols() != dy.cols()) {
     throw Error("activation_backward: shape mismatch");

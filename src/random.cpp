@@ -13,6 +13,7 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+__extension__ using Uint128 = unsigned __int128;  // GCC/Clang extension, for Lemire's method
 }  // namespace
 
 Rng::Rng(std::uint64_t seed) {
@@ -35,12 +36,12 @@ double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53
 
 std::uint64_t Rng::below(std::uint64_t n) {
   // Lemire 2019: the high word of a 128-bit product, rejecting the biased low range.
-  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  Uint128 m = static_cast<Uint128>(next_u64()) * n;
   auto low = static_cast<std::uint64_t>(m);
   if (low < n) {
     const std::uint64_t threshold = (0 - n) % n;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(next_u64()) * n;
+      m = static_cast<Uint128>(next_u64()) * n;
       low = static_cast<std::uint64_t>(m);
     }
   }

@@ -27,13 +27,13 @@ enum class ActivationKind {
   kTanh, kSoftmax, kSwish, kGelu,
 };
 
-struct Activation {
+struct ActivationFunction {
   ActivationKind kind = ActivationKind::kLinear;
   double alpha = 0;  // leaky_relu's negative_slope, elu's alpha; ignored by the others
 
   /// Parses a Keras name ("relu", "silu" = "swish", ...), with that activation's default alpha.
   /// Throws mlp::Error listing the known names.
-  static Activation from_name(std::string_view name);
+  static ActivationFunction from_name(std::string_view name);
   /// The Keras name ("swish" for swish/silu).
   std::string name() const;
   /// True when backward() needs the pre-activation z (not only the output y).
@@ -41,10 +41,10 @@ struct Activation {
 };
 
 /// y = f(z). y may alias z.
-void activation_forward(const Activation& act, ConstMatrixView z, MatrixView y);
+void activation_forward(const ActivationFunction& act, ConstMatrixView z, MatrixView y);
 /// dz = dy ⊙ f'(z), with softmax's Jacobian for softmax. z is read only where needs_input();
 /// dz may alias dy.
-void activation_backward(const Activation& act, ConstMatrixView z, ConstMatrixView y,
+void activation_backward(const ActivationFunction& act, ConstMatrixView z, ConstMatrixView y,
                          ConstMatrixView dy, MatrixView dz);
 
 }  // namespace mlp

@@ -56,7 +56,7 @@ class Layer {
   /// Regularization penalty of the weights plus, after a training forward, the activity penalty.
   virtual double regularization_loss() const { return 0; }
   /// The activation applied last by this layer, if any (used to fuse softmax/sigmoid with the loss).
-  virtual const Activation* output_activation() const { return nullptr; }
+  virtual const ActivationFunction* output_activation() const { return nullptr; }
   /// When set, backward() takes dy as the gradient w.r.t. the pre-activation (the loss already
   /// applied the activation's derivative: softmax + cross-entropy gives probs − onehot).
   void set_fused_output_activation(bool fused) { fused_output_activation_ = fused; }

@@ -7,18 +7,20 @@
 //   categorical_crossentropy   l = −Σ_j y_j·log p_j           p clipped to [1e-7, 1 − 1e-7] after
 //                                                             p ← p/Σp (Keras); from_logits: log_softmax
 //   sparse_categorical_crossentropy  target (N, 1) holds the class index
-//   binary_crossentropy        l = mean_j −(y log p + (1−y) log(1−p)), p clipped likewise;
+//   binary_crossentropy (bce)  l = mean_j −(y log p + (1−y) log(1−p)), p clipped likewise;
 //                              from_logits: mean_j max(z,0) − z·y + log(1 + e^{−|z|})
-//   mean_squared_error  l = mean_j (p−y)²      mean_absolute_error  l = mean_j |p−y|
-//   huber(delta = 1)    l = mean_j (½d² if |d| ≤ δ else δ|d| − ½δ²)
-//   log_cosh            l = mean_j log cosh(p − y)
+//   mean_squared_error (mse)   l = mean_j (p−y)²      mean_absolute_error (mae)  l = mean_j |p−y|
+//   huber (huber_loss, δ = 1)  l = mean_j (½d² if |d| ≤ δ else δ|d| − ½δ²)      d = p − y
+//   log_cosh (logcosh)         l = mean_j log cosh d, evaluated as d + softplus(−2d) − log 2
 // Fusion: with probabilities from a softmax (cross-entropy) or sigmoid (binary) output, the model
 // asks gradient_wrt_logits() for dL/dz = (p − y)·w/N (scaled per loss), which is exact and stable
 // where the chain through the clipped probabilities is not.
+// The classes, with each formula's gradient, are in mlp/losses/*.hpp.
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mlp/activation.hpp"
 #include "mlp/matrix.hpp"
@@ -42,7 +44,7 @@ class Loss {
   virtual void gradient(ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights,
                         MatrixView dpred) const = 0;
   /// True when gradient_wrt_logits() is valid for predictions made by `activation`.
-  virtual bool fuses_with(const Activation& /*activation*/) const { return false; }
+  virtual bool fuses_with(const ActivationFunction& /*activation*/) const { return false; }
   /// dL/dz where pred = activation(z); only when fuses_with(activation).
   virtual void gradient_wrt_logits(ConstMatrixView pred, ConstMatrixView target,
                                    std::span<const Scalar> weights, MatrixView dz) const;

@@ -2,20 +2,24 @@
 #pragma once
 // Metrics by their Keras names, stateful over an epoch as Keras' are: reset(), update() once per
 // batch, result() at any time (the mean over every sample seen so far, sample-weighted).
-//   accuracy / acc  resolved from the loss and the output width, as Keras does:
-//                   binary_crossentropy or one output column -> binary_accuracy (threshold 0.5,
-//                   element-wise, so multilabel outputs count each label); sparse loss (target
-//                   width 1, several outputs) -> sparse_categorical_accuracy; else
-//                   categorical_accuracy (argmax match)
+//   accuracy / acc  resolved from the loss as Keras 2 did: binary_crossentropy or one output
+//                   column -> binary_accuracy (threshold 0.5, element-wise, so multilabel outputs
+//                   count every label); sparse_categorical_crossentropy ->
+//                   sparse_categorical_accuracy; else categorical_accuracy (argmax match).
+//                   (Keras 3 looks at shapes only and gives multilabel models argmax accuracy.)
 //   binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
 //   top_k_categorical_accuracy (k 5), sparse_top_k_categorical_accuracy (k 5)
 //   precision, recall (threshold 0.5, over all label/prediction pairs), auc (ROC; Keras' 200
 //   thresholds with trapezoidal interpolation)
 //   mae / mean_absolute_error, mse / mean_squared_error, rmse / root_mean_squared_error
+// The classes are in mlp/metrics/*.hpp (namespace mlp::metrics, as keras.metrics).
+// Note: Keras 3 passes sample weights only to compile(weighted_metrics=...); the metrics of
+// compile(metrics=...) are updated without them (CompileMetrics.update_state).
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "mlp/matrix.hpp"
 
@@ -26,6 +30,7 @@ class Metric {
   virtual ~Metric() = default;
   /// The log key: the name the user asked for ("accuracy", "mae", "auc").
   const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
   virtual void reset() = 0;
   /// Adds a batch. weights empty means all 1.
   virtual void update(ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights) = 0;

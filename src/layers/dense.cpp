@@ -9,7 +9,7 @@
 namespace mlp {
 
 Dense::Dense(Options options)
-    : options_(std::move(options)), activation_(Activation::from_name(options_.activation)) {
+    : options_(std::move(options)), activation_(ActivationFunction::from_name(options_.activation)) {
   if (options_.units == 0) throw Error("Dense: units must be positive, got 0");
 }
 
@@ -30,7 +30,7 @@ Shape Dense::build(const Shape& input_shape, Rng& rng) {
   return output;
 }
 
-void Dense::forward(ConstMatrixView x, MatrixView y, Mode mode) {
+void Dense::forward(ConstMatrixView x, MatrixView y, Mode /*mode*/) {
   gemm(x, kernel_.value, y);  // one GEMM per batch
   if (options_.use_bias) add_row_vector(y, bias_.value);
   if (activation_.needs_input()) {
@@ -39,7 +39,8 @@ void Dense::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   }
   activation_forward(activation_, y, y);
   activity_penalty_ = 0;
-  if (mode == Mode::kTrain && options_.activity_regularizer.active() && y.rows() > 0) {
+  // Keras adds the activity penalty on every call, evaluate() included.
+  if (options_.activity_regularizer.active() && y.rows() > 0) {
     activity_penalty_ = options_.activity_regularizer.penalty(y) / static_cast<double>(y.rows());
   }
 }

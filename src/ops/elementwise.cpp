@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "mlp/parallel.hpp"
 #include "mlp/error.hpp"
 #include "mlp/ops.hpp"
 
 namespace mlp {
 namespace {
 // Below this many elements a parallel region costs more than it saves.
-constexpr std::size_t kParallelThreshold = 1 << 15;
 
 void check_same_shape(const char* what, std::size_t r1, std::size_t c1, std::size_t r2,
                       std::size_t c2) {
@@ -25,12 +25,11 @@ void add_row_vector(MatrixView y, ConstMatrixView v) {
   check_same_shape("add_row_vector", 1, y.cols(), v.rows(), v.cols());
   const std::size_t n = y.rows(), f = y.cols();
   const Scalar* pv = v.data();
-#pragma omp parallel for schedule(static) if (n * f >= kParallelThreshold)
-  for (std::size_t r = 0; r < n; ++r) {
+  parallel_for(n, n * f, [&](std::size_t r) {
     Scalar* py = y.row(r);
 #pragma omp simd
     for (std::size_t c = 0; c < f; ++c) py[c] += pv[c];
-  }
+  });
 }
 
 void sum_rows(ConstMatrixView x, MatrixView out) {
@@ -40,8 +39,7 @@ void sum_rows(ConstMatrixView x, MatrixView out) {
   // Parallel over column blocks, each summed top to bottom: the order of additions is fixed.
   constexpr std::size_t kBlock = 64;
   const std::size_t blocks = (f + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (n * f >= kParallelThreshold)
-  for (std::size_t b = 0; b < blocks; ++b) {
+  parallel_for(blocks, n * f, [&](std::size_t b) {
     const std::size_t c0 = b * kBlock, c1 = std::min(f, c0 + kBlock);
     for (std::size_t c = c0; c < c1; ++c) po[c] = 0;
     for (std::size_t r = 0; r < n; ++r) {
@@ -49,29 +47,27 @@ void sum_rows(ConstMatrixView x, MatrixView out) {
 #pragma omp simd
       for (std::size_t c = c0; c < c1; ++c) po[c] += px[c];
     }
-  }
+  });
 }
 
 void axpy(Scalar alpha, ConstMatrixView x, MatrixView y) {
   check_same_shape("axpy", x.rows(), x.cols(), y.rows(), y.cols());
   const std::size_t n = y.rows(), f = y.cols();
-#pragma omp parallel for schedule(static) if (n * f >= kParallelThreshold)
-  for (std::size_t r = 0; r < n; ++r) {
+  parallel_for(n, n * f, [&](std::size_t r) {
     const Scalar* px = x.row(r);
     Scalar* py = y.row(r);
 #pragma omp simd
     for (std::size_t c = 0; c < f; ++c) py[c] += alpha * px[c];
-  }
+  });
 }
 
 void scale(MatrixView x, Scalar alpha) {
   const std::size_t n = x.rows(), f = x.cols();
-#pragma omp parallel for schedule(static) if (n * f >= kParallelThreshold)
-  for (std::size_t r = 0; r < n; ++r) {
+  parallel_for(n, n * f, [&](std::size_t r) {
     Scalar* px = x.row(r);
 #pragma omp simd
     for (std::size_t c = 0; c < f; ++c) px[c] *= alpha;
-  }
+  });
 }
 
 void fill(MatrixView x, Scalar value) {

@@ -4,7 +4,7 @@
 // Backward:  dz = dy ⊙ f'(z)  (dz = dy when the loss fused f)
 //            dW = xᵀ·dz + R'(W)   db = Σ_rows dz + R'(b)   dx = dz·Wᵀ
 // The activity regularizer adds R(y)/N to the loss and R'(y)/N to dy (tf.keras' convention of a
-// per-sample activity penalty).
+// per-sample activity penalty), in training and inference alike.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -37,7 +37,7 @@ class Dense : public Layer {
   std::vector<Param*> params() override;
   nlohmann::json config() const override;
   double regularization_loss() const override;
-  const Activation* output_activation() const override { return &activation_; }
+  const ActivationFunction* output_activation() const override { return &activation_; }
 
   const Options& options() const { return options_; }
   Param& kernel() { return kernel_; }
@@ -45,7 +45,7 @@ class Dense : public Layer {
 
  private:
   Options options_;
-  Activation activation_;
+  ActivationFunction activation_;
   Param kernel_, bias_;
   Matrix z_;   // pre-activation, kept only when the activation's derivative needs it
   Matrix dz_;  // backward scratch

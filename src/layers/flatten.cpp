@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+#include "mlp/layers/flatten.hpp"
+
+namespace mlp {
+
+Flatten::Flatten(Options /*options*/) {}
+
+Shape Flatten::build(const Shape& input_shape, Rng& /*rng*/) {
+  const Shape output{features(input_shape)};
+  set_built(input_shape, output);
+  return output;
+}
+
+void Flatten::forward(ConstMatrixView x, MatrixView y, Mode /*mode*/) { copy(x, y); }
+
+void Flatten::backward(ConstMatrixView, ConstMatrixView, ConstMatrixView dy, MatrixView dx) {
+  if (!dx.empty()) copy(dy, dx);
+}
+
+}  // namespace mlp

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#include "mlp/parallel.hpp"
+#include "mlp/optimizers/adam.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mlp {
+
+Adam::Adam() : Adam(Options{}) {}
+
+Adam::Adam(Options options)
+    : Optimizer(base_options(options)),
+      beta_1_(options.beta_1),
+      beta_2_(options.beta_2),
+      epsilon_(options.epsilon),
+      amsgrad_(options.amsgrad) {
+  check_argument(beta_1_ >= 0 && beta_1_ < 1, name(), "beta_1", "in [0, 1)", beta_1_);
+  check_argument(beta_2_ >= 0 && beta_2_ < 1, name(), "beta_2", "in [0, 1)", beta_2_);
+  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0",
+                 epsilon_);
+}
+
+std::vector<std::string_view> Adam::slot_names() const {
+  if (amsgrad_) return {"momentum", "velocity", "velocity_hat"};
+  return {"momentum", "velocity"};
+}
+
+void Adam::update_step(std::size_t index, Param& param, double lr) {
+  // t = iterations + 1;  α = lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ)
+  const auto t = static_cast<double>(iterations() + 1);
+  const double alpha_d = lr * std::sqrt(1 - std::pow(beta_2_, t)) / (1 - std::pow(beta_1_, t));
+
+  Scalar* w = param.value.data();
+  const Scalar* g = param.grad.data();
+  Scalar* m = slot(index, 0).data();
+  Scalar* v = slot(index, 1).data();
+  Scalar* v_hat = amsgrad_ ? slot(index, 2).data() : nullptr;
+  const std::size_t n = param.value.size();
+  const auto alpha = static_cast<Scalar>(alpha_d);
+  const auto one_minus_beta_1 = static_cast<Scalar>(1 - beta_1_);
+  const auto one_minus_beta_2 = static_cast<Scalar>(1 - beta_2_);
+  const auto eps = static_cast<Scalar>(epsilon_);
+  // m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);  [v̂ ← max(v̂, v)];  w ← w − α·m / (√v + ε)
+  parallel_for(n, n, [&](std::size_t k) {
+    m[k] += (g[k] - m[k]) * one_minus_beta_1;
+    v[k] += (g[k] * g[k] - v[k]) * one_minus_beta_2;
+    Scalar second = v[k];
+    if (v_hat != nullptr) {
+      v_hat[k] = std::max(v_hat[k], v[k]);
+      second = v_hat[k];
+    }
+    w[k] -= m[k] * alpha / (std::sqrt(second) + eps);
+  });
+}
+
+}  // namespace mlp

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#include "mlp/parallel.hpp"
+#include "mlp/optimizers/nadam.hpp"
+
+#include <cmath>
+
+namespace mlp {
+
+namespace {
+constexpr double kMomentumDecay = 0.96;  // Keras' fixed decay of the momentum schedule
+}  // namespace
+
+Nadam::Nadam() : Nadam(Options{}) {}
+
+Nadam::Nadam(Options options)
+    : Optimizer(base_options(options)),
+      beta_1_(options.beta_1),
+      beta_2_(options.beta_2),
+      epsilon_(options.epsilon) {
+  check_argument(beta_1_ >= 0 && beta_1_ < 1, name(), "beta_1", "in [0, 1)", beta_1_);
+  check_argument(beta_2_ >= 0 && beta_2_ < 1, name(), "beta_2", "in [0, 1)", beta_2_);
+  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0",
+                 epsilon_);
+}
+
+std::vector<std::string_view> Nadam::slot_names() const { return {"momentum", "velocity"}; }
+
+// u_product ← u_product·u_t,  u_t = β₁(1 − ½·0.96ᵗ),  t = iterations + 1
+void Nadam::begin_step() {
+  const auto t = static_cast<double>(iterations() + 1);
+  u_product_ *= beta_1_ * (1.0 - 0.5 * std::pow(kMomentumDecay, t));
+}
+
+void Nadam::update_step(std::size_t index, Param& param, double lr) {
+  const auto t = static_cast<double>(iterations() + 1);
+  const double u_t = beta_1_ * (1.0 - 0.5 * std::pow(kMomentumDecay, t));
+  const double u_t_1 = beta_1_ * (1.0 - 0.5 * std::pow(kMomentumDecay, t + 1));
+  const double u_product_t = u_product_;  // already includes u_t (begin_step)
+  const double u_product_t_1 = u_product_t * u_t_1;
+  const double beta_2_power = std::pow(beta_2_, t);
+
+  Scalar* w = param.value.data();
+  const Scalar* g = param.grad.data();
+  Scalar* m = slot(index, 0).data();
+  Scalar* v = slot(index, 1).data();
+  const std::size_t n = param.value.size();
+  const auto one_minus_beta_1 = static_cast<Scalar>(1 - beta_1_);
+  const auto one_minus_beta_2 = static_cast<Scalar>(1 - beta_2_);
+  const auto m_coef = static_cast<Scalar>(u_t_1 / (1 - u_product_t_1));  // m̂ = m_coef·m + g_coef·g
+  const auto g_coef = static_cast<Scalar>((1 - u_t) / (1 - u_product_t));
+  const auto v_coef = static_cast<Scalar>(1 / (1 - beta_2_power));  // v̂ = v_coef·v
+  const auto eta = static_cast<Scalar>(lr);
+  const auto eps = static_cast<Scalar>(epsilon_);
+  // m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);  w ← w − lr·m̂ / (√v̂ + ε)
+  parallel_for(n, n, [&](std::size_t k) {
+    m[k] += (g[k] - m[k]) * one_minus_beta_1;
+    v[k] += (g[k] * g[k] - v[k]) * one_minus_beta_2;
+    const Scalar m_hat = m_coef * m[k] + g_coef * g[k];
+    const Scalar v_hat = v_coef * v[k];
+    w[k] -= m_hat * eta / (std::sqrt(v_hat) + eps);
+  });
+}
+
+}  // namespace mlp
