@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// Whole-model gradient check (double build): a multi-layer model with Dropout (masks frozen by
+// restoring the model's noise generator before every evaluation), BatchNormalization in training
+// mode, regularizers and the fused softmax + cross-entropy, with sample weights. Every parameter's
+// gradient from Sequential::compute_gradients against central differences of the batch loss.
+#include <gtest/gtest.h>
+
+#include "gradcheck.hpp"
+#include "mlp/mlp.hpp"
+
+namespace mlp {
+namespace {
+
+void check_model(Sequential& model, const Matrix& x, const Matrix& y, std::span<const Scalar> weights) {
+  const Rng::State frozen = model.noise_rng().state();
+  auto loss = [&] {
+    model.noise_rng().set_state(frozen);
+    return model.compute_gradients(x, y, weights);
+  };
+  loss();
+  std::vector<Matrix> analytic;
+  for (Param* p : model.params()) analytic.push_back(p->grad);
+  double worst = 0;
+  std::size_t k = 0;
+  for (Param* p : model.params()) {
+    worst = std::max(worst, gradcheck::compare(analytic[k++], gradcheck::numeric_gradient(p->value, loss)));
+  }
+  EXPECT_LT(worst, 1e-6);
+}
+
+TEST(ModelGradient, DropoutBatchNormRegularizersFusedSoftmaxWithSampleWeights) {
+  Sequential model({.seed = 3});
+  model.add<InputLayer>({.shape = {2, 3}});
+  model.add<Flatten>({});
+  model.add<Dense>({.units = 5, .activation = "tanh", .kernel_regularizer = Regularizer::from_name("l2")});
+  model.add<BatchNormalization>({});
+  model.add<Dropout>({.rate = 0.3});
+  model.add<Dense>({.units = 4, .activation = "elu"});
+  model.add<Dense>({.units = 3, .activation = "softmax"});
+  model.compile({.optimizer = make_optimizer("sgd"), .loss = {.name = "categorical_crossentropy"}});
+  Rng rng(9);
+  const Matrix x = gradcheck::random_matrix(7, 6, rng);
+  Matrix y(7, 3);
+  for (std::size_t r = 0; r < 7; ++r) y(r, r % 3) = 1;
+  const std::vector<Scalar> weights{1, 0.5, 2, 1, 1.5, 0.25, 1};
+  check_model(model, x, y, weights);
+}
+
+TEST(ModelGradient, SigmoidBinaryCrossEntropyMultilabelAndRegression) {
+  Sequential binary({.seed = 4});
+  binary.add<InputLayer>({.shape = {4}});
+  binary.add<Dense>({.units = 6, .activation = "swish"});
+  binary.add<Dense>({.units = 3, .activation = "sigmoid"});
+  binary.compile({.optimizer = make_optimizer("adam"), .loss = {.name = "binary_crossentropy"}});
+  Rng rng(10);
+  const Matrix x = gradcheck::random_matrix(5, 4, rng);
+  Matrix y(5, 3);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = (i * 7) % 3 == 0 ? 1 : 0;
+  check_model(binary, x, y, {});
+
+  Sequential regression({.seed = 5});
+  regression.add<InputLayer>({.shape = {4}});
+  regression.add<Dense>({.units = 6, .activation = "gelu"});
+  regression.add<Dense>({.units = 2});
+  regression.compile({.optimizer = make_optimizer("sgd"), .loss = {.name = "huber"}});
+  const Matrix target = gradcheck::random_matrix(5, 2, rng);
+  check_model(regression, x, target, {});
+}
+
+}  // namespace
+}  // namespace mlp
