@@ -10,6 +10,7 @@
 #include "mlp/callbacks/progbar_logger.hpp"
 #include "mlp/error.hpp"
 #include "mlp/layers/input_layer.hpp"
+#include "mlp/ops.hpp"
 #include "mlp/optimizers/rmsprop.hpp"
 
 namespace mlp {
@@ -345,6 +346,7 @@ History Sequential::fit(ConstMatrixView x, ConstMatrixView y, const FitOptions& 
     val_weights = opt.sample_weight.subspan(n_train);
   }
 
+  const ScopedFlushDenormals flush_denormals;
   History history;
   std::vector<Callback*> hooks;
   std::optional<ProgbarLogger> progbar;
@@ -410,6 +412,7 @@ double Sequential::train_on_batch(ConstMatrixView x, ConstMatrixView y, std::spa
                 " values for " + std::to_string(x.rows()) + " samples");
   }
   for (auto& m : metrics_) m->reset();
+  const ScopedFlushDenormals flush_denormals;
   return train_step(x, y, sample_weight);
 }
 

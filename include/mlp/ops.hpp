@@ -34,6 +34,22 @@ void scale(MatrixView x, Scalar alpha);
 /// Fills with a value.
 void fill(MatrixView x, Scalar value);
 
+/// While alive, denormal floats are flushed to zero (FTZ and DAZ in MXCSR) on the calling thread
+/// and every OpenMP worker; the previous modes are restored on destruction. fit() holds one:
+/// TensorFlow (Keras' backend) trains the same way, and Adam's second moments of rarely active
+/// weights otherwise sink into denormals that cost ~40% of an MNIST epoch. No-op off x86-64.
+class ScopedFlushDenormals {
+ public:
+  ScopedFlushDenormals();
+  ~ScopedFlushDenormals();
+  ScopedFlushDenormals(const ScopedFlushDenormals&) = delete;
+  ScopedFlushDenormals& operator=(const ScopedFlushDenormals&) = delete;
+
+ private:
+  unsigned saved_[256] = {};  // MXCSR per OpenMP thread id (the caller is thread 0)
+  int threads_ = 0;
+};
+
 /// Number of threads the element-wise kernels and oneDNN use (OpenMP's, changed by set_num_threads).
 int num_threads();
 void set_num_threads(int n);

@@ -23,4 +23,23 @@ void parallel_for(std::size_t n, std::size_t work, F&& f) {
   }
 }
 
+/// Runs f(begin, end) on contiguous chunks covering [0, n), one chunk per thread (the same split
+/// for the same thread count), or f(0, n) serially under the same conditions as parallel_for.
+/// For loops the compiler should vectorise: the body is a plain loop over [begin, end).
+template <class F>
+void parallel_chunks(std::size_t n, std::size_t work, F&& f) {
+  const int threads = omp_get_max_threads();
+  if (work >= kParallelWork && n > 1 && threads > 1) {
+#pragma omp parallel num_threads(threads)
+    {
+      const auto t = static_cast<std::size_t>(omp_get_thread_num());
+      const auto count = static_cast<std::size_t>(omp_get_num_threads());
+      const std::size_t begin = n * t / count, end = n * (t + 1) / count;
+      if (begin < end) f(begin, end);
+    }
+  } else {
+    f(std::size_t{0}, n);
+  }
+}
+
 }  // namespace mlp

@@ -49,12 +49,14 @@ class Rng {
 /// Counter-based uniform in [0, 1): a SplitMix64 finalizer of (key, index). Dropout masks and
 /// noise draw one key per batch from an Rng and hash each element's index, so element i's draw
 /// does not depend on how the elements are split among threads.
-inline double hash_uniform(std::uint64_t key, std::uint64_t index) {
+inline std::uint64_t hash_bits(std::uint64_t key, std::uint64_t index) {
   std::uint64_t z = key + (index + 1) * 0x9e3779b97f4a7c15ULL;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
+  return z ^ (z >> 31);
+}
+inline double hash_uniform(std::uint64_t key, std::uint64_t index) {
+  return static_cast<double>(hash_bits(key, index) >> 11) * 0x1.0p-53;
 }
 
 }  // namespace mlp

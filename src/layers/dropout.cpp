@@ -2,6 +2,7 @@
 #include "mlp/parallel.hpp"
 #include "mlp/layers/dropout.hpp"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "mlp/error.hpp"
@@ -29,16 +30,20 @@ void Dropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   }
   if (rng_ == nullptr) throw Error("Dropout '" + name() + "': training needs an attached Rng (the model's)");
   const std::uint64_t key = rng_->next_u64();
-  const double rate = options_.rate;
-  const auto keep_scale = static_cast<Scalar>(1.0 / (1.0 - rate));
+  // Element i is kept when hash_uniform(key, i) >= rate, compared on the 53-bit integer the
+  // uniform is made of, so the loop stays in integers and vectorises.
+  const auto threshold = static_cast<std::uint64_t>(std::ceil(options_.rate * 0x1.0p53));
+  const auto keep_scale = static_cast<Scalar>(1.0 / (1.0 - options_.rate));
   const std::size_t rows = x.rows(), cols = x.cols();
   scale_.resize(rows, cols);
   parallel_for(rows, rows * cols, [&](std::size_t r) {
-    const Scalar* px = x.row(r);
-    Scalar* py = y.row(r);
-    Scalar* ps = scale_.row(r);
+    const Scalar* __restrict px = x.row(r);
+    Scalar* __restrict py = y.row(r);
+    Scalar* __restrict ps = scale_.row(r);
+    const std::uint64_t base = r * cols;
+#pragma omp simd
     for (std::size_t c = 0; c < cols; ++c) {
-      ps[c] = hash_uniform(key, r * cols + c) >= rate ? keep_scale : Scalar(0);
+      ps[c] = (hash_bits(key, base + c) >> 11) >= threshold ? keep_scale : Scalar(0);
       py[c] = px[c] * ps[c];
     }
   });

@@ -74,6 +74,40 @@ void fill(MatrixView x, Scalar value) {
   for (std::size_t r = 0; r < x.rows(); ++r) std::fill(x.row(r), x.row(r) + x.cols(), value);
 }
 
+#if defined(__x86_64__)
+namespace {
+constexpr unsigned kFlushToZero = 1u << 15;     // MXCSR.FTZ: denormal results become 0
+constexpr unsigned kDenormalsAreZero = 1u << 6;  // MXCSR.DAZ: denormal inputs read as 0
+}  // namespace
+
+ScopedFlushDenormals::ScopedFlushDenormals() {
+  threads_ = std::min(omp_get_max_threads(), 256);
+  auto set = [this](int t) {
+    const unsigned mxcsr = __builtin_ia32_stmxcsr();
+    saved_[t] = mxcsr;
+    __builtin_ia32_ldmxcsr(mxcsr | kFlushToZero | kDenormalsAreZero);
+  };
+  if (threads_ == 1) {
+    set(0);  // no OpenMP region: libgomp would allocate a team for a one-thread region
+    return;
+  }
+#pragma omp parallel num_threads(threads_)
+  set(omp_get_thread_num());
+}
+
+ScopedFlushDenormals::~ScopedFlushDenormals() {
+  if (threads_ == 1) {
+    __builtin_ia32_ldmxcsr(saved_[0]);
+    return;
+  }
+#pragma omp parallel num_threads(threads_)
+  __builtin_ia32_ldmxcsr(saved_[omp_get_thread_num()]);
+}
+#else
+ScopedFlushDenormals::ScopedFlushDenormals() = default;
+ScopedFlushDenormals::~ScopedFlushDenormals() = default;
+#endif
+
 int num_threads() { return omp_get_max_threads(); }
 
 void set_num_threads(int n) {

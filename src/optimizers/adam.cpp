@@ -42,15 +42,28 @@ void Adam::update_step(std::size_t index, Param& param, double lr) {
   const auto one_minus_beta_2 = static_cast<Scalar>(1 - beta_2_);
   const auto eps = static_cast<Scalar>(epsilon_);
   // m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);  [v̂ ← max(v̂, v)];  w ← w − α·m / (√v + ε)
-  parallel_for(n, n, [&](std::size_t k) {
-    m[k] += (g[k] - m[k]) * one_minus_beta_1;
-    v[k] += (g[k] * g[k] - v[k]) * one_minus_beta_2;
-    Scalar second = v[k];
-    if (v_hat != nullptr) {
-      v_hat[k] = std::max(v_hat[k], v[k]);
-      second = v_hat[k];
+  parallel_chunks(n, n, [&](std::size_t begin, std::size_t end) {
+    Scalar* __restrict pw = w;
+    Scalar* __restrict pm = m;
+    Scalar* __restrict pv = v;
+    const Scalar* __restrict pg = g;
+    if (v_hat == nullptr) {
+#pragma omp simd
+      for (std::size_t k = begin; k < end; ++k) {
+        pm[k] += (pg[k] - pm[k]) * one_minus_beta_1;
+        pv[k] += (pg[k] * pg[k] - pv[k]) * one_minus_beta_2;
+        pw[k] -= pm[k] * alpha / (std::sqrt(pv[k]) + eps);
+      }
+    } else {
+      Scalar* __restrict ph = v_hat;
+#pragma omp simd
+      for (std::size_t k = begin; k < end; ++k) {
+        pm[k] += (pg[k] - pm[k]) * one_minus_beta_1;
+        pv[k] += (pg[k] * pg[k] - pv[k]) * one_minus_beta_2;
+        ph[k] = std::max(ph[k], pv[k]);
+        pw[k] -= pm[k] * alpha / (std::sqrt(ph[k]) + eps);
+      }
     }
-    w[k] -= m[k] * alpha / (std::sqrt(second) + eps);
   });
 }
 
