@@ -58,6 +58,11 @@ Sequential::Sequential(ModelOptions options) : options_(std::move(options)) {
   shuffle_rng_ = root.split();
 }
 
+Sequential::Sequential(ModelOptions options, std::vector<std::unique_ptr<Layer>> layers)
+    : Sequential(std::move(options)) {
+  for (auto& layer : layers) add(std::move(layer));
+}
+
 Sequential::~Sequential() = default;
 
 Layer& Sequential::add(std::unique_ptr<Layer> layer) {

@@ -188,6 +188,53 @@ TEST(Sequential, InitialEpochSkipsEpochs) {
   EXPECT_EQ(h.epoch, (std::vector<int>{3, 4}));
 }
 
+TEST(Sequential, BuiltFromAListLikeKerasSequential) {
+  Sequential model({}, layers(InputLayer({.shape = {28, 28}}), Flatten(), Dense({.units = 32, .activation = "relu"}),
+                              Dense({.units = 10, .activation = "softmax"})));
+  model.compile({.loss = {.name = "categorical_crossentropy"}});
+  ASSERT_EQ(model.layers().size(), 4u);
+  EXPECT_EQ(model.layer(2).name(), "dense_1");
+  EXPECT_EQ(model.count_params(), 784u * 32 + 32 + 32 * 10 + 10);
+  EXPECT_EQ(format_shape(model.output_shape()), "(None, 10)");
+  EXPECT_EQ(model.optimizer().name(), "RMSprop");  // Keras' compile() default
+}
+
+TEST(Sequential, WeightedMetricsSeeSampleWeightsPlainMetricsDoNot) {
+  Matrix x, y;
+  make_blobs(40, x, y, 21);
+  auto model = std::make_unique<Sequential>(ModelOptions{.seed = 2});
+  model->add<InputLayer>({.shape = {4}});
+  model->add<Dense>({.units = 2, .activation = "softmax"});
+  model->compile({.optimizer = make_optimizer("sgd"), .loss = {.name = "categorical_crossentropy"},
+                  .metrics = {"accuracy"}, .weighted_metrics = {"accuracy"}});
+  // Weight 1 on the first sample only: weighted accuracy is that sample's hit (0 or 1).
+  std::vector<Scalar> w(40, 0);
+  w[0] = 1;
+  const Logs logs = model->evaluate(x, y, {.sample_weight = w});
+  const Matrix p = model->predict(x.view().row_range(0, 1));
+  const double first_hit = (p(0, 1) > p(0, 0)) == (y(0, 1) == 1) ? 1.0 : 0.0;
+  EXPECT_EQ(logs.at("weighted_accuracy"), first_hit);
+  const Logs unweighted = model->evaluate(x, y);
+  EXPECT_EQ(logs.at("accuracy"), unweighted.at("accuracy"));
+}
+
+TEST(Sequential, BatchNormalizationModelTrains) {
+  Matrix x, y;
+  make_blobs(400, x, y, 23);
+  Sequential model({.seed = 9});
+  model.add<InputLayer>({.shape = {4}});
+  model.add<Dense>({.units = 16});
+  model.add<BatchNormalization>({});
+  model.add<Activation>({.activation = "relu"});
+  model.add<Dense>({.units = 2, .activation = "softmax"});
+  model.compile({.optimizer = make_optimizer("adam"), .loss = {.name = "categorical_crossentropy"},
+                 .metrics = {"accuracy"}});
+  const History h = model.fit(x, y, {.batch_size = 32, .epochs = 20, .validation_split = 0.25});
+  EXPECT_GT(h.history.at("val_accuracy").back(), 0.9);
+  auto& bn = dynamic_cast<BatchNormalization&>(model.layer(2));
+  EXPECT_NE(bn.moving_mean().value[0], 0);  // moving statistics were updated
+}
+
 struct StopAfter : Callback {
   int calls = 0;
   std::vector<std::string> order;

@@ -41,6 +41,9 @@ class Layer {
   Layer() = default;
   Layer(const Layer&) = delete;
   Layer& operator=(const Layer&) = delete;
+  /// Movable so that a layer can be built in place and handed to a model: layers(Dense({...})).
+  Layer(Layer&&) noexcept = default;
+  Layer& operator=(Layer&&) = delete;
   virtual ~Layer() = default;
 
   /// Keras class name: "Dense", "Dropout", ...

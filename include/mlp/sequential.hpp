@@ -12,6 +12,8 @@
 //                  .loss = {.name = "categorical_crossentropy"}, .metrics = {"accuracy"}});
 //   History h = model.fit(x, y, {.batch_size = 128, .epochs = 20, .validation_split = 0.1});
 //
+// or from a list: Sequential model({.seed = 1}, layers(InputLayer({.shape = {4}}), Dense({.units = 1}))).
+//
 // Data: x is (N, features of the input shape), y is (N, output width) or (N, 1) of class indices
 // for sparse_categorical_crossentropy. Buffers for activations and gradients are sized once per
 // batch size, so a training step does not touch the heap once it reaches steady state.
@@ -74,9 +76,19 @@ struct EvaluateOptions {
   std::span<const Scalar> sample_weight;
 };
 
+/// Moves layers into a list for Sequential's list constructor: layers(Flatten(), Dense({...})).
+template <class... Ls>
+std::vector<std::unique_ptr<Layer>> layers(Ls&&... ls) {
+  std::vector<std::unique_ptr<Layer>> list;
+  (list.push_back(std::make_unique<std::decay_t<Ls>>(std::forward<Ls>(ls))), ...);
+  return list;
+}
+
 class Sequential {
  public:
   explicit Sequential(ModelOptions options = {});
+  /// Built from a list, as keras.Sequential([...]): layers are added in order.
+  Sequential(ModelOptions options, std::vector<std::unique_ptr<Layer>> layers);
   ~Sequential();
   Sequential(const Sequential&) = delete;
   Sequential& operator=(const Sequential&) = delete;
