@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <type_traits>
 
 #include "mlp/error.hpp"
 
@@ -91,6 +92,27 @@ inline Scalar derivative(ActivationKind kind, Scalar alpha, Scalar z, Scalar y) 
   }
   return 1;
 }
+// Calls fn(std::integral_constant<ActivationKind, K>{}) for the runtime kind, so that apply() and
+// derivative() see a compile-time kind and the element loops vectorise without a switch inside.
+template <class Fn>
+void dispatch(ActivationKind kind, Fn&& fn) {
+  using K = ActivationKind;
+  switch (kind) {
+    case K::kLinear: return fn(std::integral_constant<K, K::kLinear>{});
+    case K::kRelu: return fn(std::integral_constant<K, K::kRelu>{});
+    case K::kLeakyRelu: return fn(std::integral_constant<K, K::kLeakyRelu>{});
+    case K::kElu: return fn(std::integral_constant<K, K::kElu>{});
+    case K::kSelu: return fn(std::integral_constant<K, K::kSelu>{});
+    case K::kSoftplus: return fn(std::integral_constant<K, K::kSoftplus>{});
+    case K::kSoftsign: return fn(std::integral_constant<K, K::kSoftsign>{});
+    case K::kSigmoid: return fn(std::integral_constant<K, K::kSigmoid>{});
+    case K::kHardSigmoid: return fn(std::integral_constant<K, K::kHardSigmoid>{});
+    case K::kTanh: return fn(std::integral_constant<K, K::kTanh>{});
+    case K::kSwish: return fn(std::integral_constant<K, K::kSwish>{});
+    case K::kGelu: return fn(std::integral_constant<K, K::kGelu>{});
+    case K::kSoftmax: return fn(std::integral_constant<K, K::kSoftmax>{});
+  }
+}
 }  // namespace
 
 ActivationFunction ActivationFunction::from_name(std::string_view name) {
@@ -137,12 +159,13 @@ void activation_forward(const ActivationFunction& act, ConstMatrixView z, Matrix
     });
     return;
   }
-  const ActivationKind kind = act.kind;
-  for_each_row(z.rows(), cols, [&](std::size_t r) {
-    const Scalar* pz = z.row(r);
-    Scalar* py = y.row(r);
+  dispatch(act.kind, [&](auto kind) {
+    for_each_row(z.rows(), cols, [=](std::size_t r) {
+      const Scalar* pz = z.row(r);
+      Scalar* py = y.row(r);
 #pragma omp simd
-    for (std::size_t c = 0; c < cols; ++c) py[c] = apply(kind, alpha, pz[c]);
+      for (std::size_t c = 0; c < cols; ++c) py[c] = apply(kind.value, alpha, pz[c]);
+    });
   });
 }
 
@@ -173,16 +196,20 @@ void activation_backward(const ActivationFunction& act, ConstMatrixView z, Const
     throw Error("activation_backward: '" + act.name() + "' needs the pre-activation input");
   }
   const bool use_z = act.needs_input();
-  const ActivationKind kind = act.kind;
-  for_each_row(y.rows(), cols, [&](std::size_t r) {
-    const Scalar* pz = use_z ? z.row(r) : nullptr;
-    const Scalar* py = y.row(r);
-    const Scalar* pdy = dy.row(r);
-    Scalar* pdz = dz.row(r);
+  dispatch(act.kind, [&](auto kind) {
+    for_each_row(y.rows(), cols, [=](std::size_t r) {
+      const Scalar* py = y.row(r);
+      const Scalar* pdy = dy.row(r);
+      Scalar* pdz = dz.row(r);  // may alias pdy: element-wise, read before written
+      if (use_z) {
+        const Scalar* pz = z.row(r);
 #pragma omp simd
-    for (std::size_t c = 0; c < cols; ++c) {
-      pdz[c] = pdy[c] * derivative(kind, alpha, use_z ? pz[c] : Scalar(0), py[c]);
-    }
+        for (std::size_t c = 0; c < cols; ++c) pdz[c] = pdy[c] * derivative(kind.value, alpha, pz[c], py[c]);
+      } else {
+#pragma omp simd
+        for (std::size_t c = 0; c < cols; ++c) pdz[c] = pdy[c] * derivative(kind.value, alpha, Scalar(0), py[c]);
+      }
+    });
   });
 }
 

@@ -36,10 +36,12 @@ void Dropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   const auto keep_scale = static_cast<Scalar>(1.0 / (1.0 - options_.rate));
   const std::size_t rows = x.rows(), cols = x.cols();
   scale_.resize(rows, cols);
-  parallel_for(rows, rows * cols, [&](std::size_t r) {
+  Scalar* scale = scale_.data();
+  // Captured by value: loads through the closure would keep the loop from vectorising.
+  parallel_for(rows, rows * cols, [=](std::size_t r) {
     const Scalar* __restrict px = x.row(r);
     Scalar* __restrict py = y.row(r);
-    Scalar* __restrict ps = scale_.row(r);
+    Scalar* __restrict ps = scale + r * cols;
     const std::uint64_t base = r * cols;
 #pragma omp simd
     for (std::size_t c = 0; c < cols; ++c) {
