@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Trains the reference model (Flatten-Dense(256)-Dropout(0.45)-Dense(256)-Dropout(0.45)-Dense(10))
 // on MNIST IDX files and prints the test accuracy.
-//   example_mnist_mlp [DATA_DIR [PREFIX [EPOCHS]]]
+//   example_mnist_mlp [DATA_DIR [PREFIX [EPOCHS [SEED]]]]
 // DATA_DIR holds PREFIX{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]; the defaults are the
 // committed subset (tests/data, prefix "mnist-subset-"), which is what `scripts/demo` runs.
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -28,6 +29,7 @@ int main(int argc, char** argv) try {
   const std::string dir = argc > 1 ? argv[1] : "data";
   const std::string prefix = argc > 2 ? argv[2] : "mnist-subset-";
   const int epochs = argc > 3 ? std::stoi(argv[3]) : 20;
+  const std::uint64_t seed = argc > 4 ? std::stoull(argv[4]) : 1;
 
   const Matrix x_train = idx_to_matrix(read_idx(find(dir, prefix + "train-images-idx3-ubyte")), 1.0 / 255);
   const Matrix y_train = one_hot(read_idx(find(dir, prefix + "train-labels-idx1-ubyte")), 10);
@@ -36,7 +38,7 @@ int main(int argc, char** argv) try {
   std::printf("train %zu images, test %zu images, %d threads, GEMM: %s\n", x_train.rows(), x_test.rows(),
               num_threads(), gemm_backend());
 
-  Sequential model({.seed = 1});
+  Sequential model({.seed = seed});
   add_reference_mnist_layers(model);
   compile_reference_mnist(model);
   std::cout << model.summary();
