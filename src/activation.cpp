@@ -138,20 +138,37 @@ bool ActivationFunction::needs_input() const {
 
 void activation_forward(const ActivationFunction& act, ConstMatrixView z, MatrixView y) {
   if (z.rows() != y.rows() || z.cols() != y.cols()) throw Error("activation_forward: shape mismatch");
-  const std::size_t cols = z.cols();
-  const auto alpha = static_cast<Scalar>(act.alpha);
   if (act.kind == ActivationKind::kLinear) {
     if (z.data() != y.data()) copy(z, y);
     return;
   }
+  if (z.data() != y.data()) copy(z, y);
+  bias_activation_forward(act, ConstMatrixView{}, y, MatrixView{});
+}
+
+void bias_activation_forward(const ActivationFunction& act, ConstMatrixView bias, MatrixView y,
+                             MatrixView z) {
+  const std::size_t cols = y.cols();
+  if (!bias.empty() && (bias.rows() != 1 || bias.cols() != cols)) {
+    throw Error("bias_activation_forward: bias must be (1, " + std::to_string(cols) + ")");
+  }
+  if (!z.empty() && (z.rows() != y.rows() || z.cols() != cols)) {
+    throw Error("bias_activation_forward: z must be shaped like y");
+  }
+  const auto alpha = static_cast<Scalar>(act.alpha);
+  const Scalar* pb = bias.empty() ? nullptr : bias.data();
+  const bool keep_z = !z.empty();
   if (act.kind == ActivationKind::kSoftmax) {
-    for_each_row(z.rows(), cols, [&](std::size_t r) {
-      const Scalar* pz = z.row(r);
+    for_each_row(y.rows(), cols, [=](std::size_t r) {
       Scalar* py = y.row(r);
-      const Scalar m = *std::max_element(pz, pz + cols);
+      if (pb != nullptr) {
+        for (std::size_t c = 0; c < cols; ++c) py[c] += pb[c];
+      }
+      if (keep_z) std::copy(py, py + cols, z.row(r));
+      const Scalar m = *std::max_element(py, py + cols);
       Scalar sum = 0;
       for (std::size_t c = 0; c < cols; ++c) {
-        py[c] = std::exp(pz[c] - m);
+        py[c] = std::exp(py[c] - m);
         sum += py[c];
       }
       const Scalar inv = Scalar(1) / sum;
@@ -160,11 +177,24 @@ void activation_forward(const ActivationFunction& act, ConstMatrixView z, Matrix
     return;
   }
   dispatch(act.kind, [&](auto kind) {
-    for_each_row(z.rows(), cols, [=](std::size_t r) {
-      const Scalar* pz = z.row(r);
-      Scalar* py = y.row(r);
+    for_each_row(y.rows(), cols, [=](std::size_t r) {
+      Scalar* __restrict py = y.row(r);
+      Scalar* __restrict pz = keep_z ? z.row(r) : nullptr;
+      if (pb != nullptr && keep_z) {
 #pragma omp simd
-      for (std::size_t c = 0; c < cols; ++c) py[c] = apply(kind.value, alpha, pz[c]);
+        for (std::size_t c = 0; c < cols; ++c) {
+          const Scalar v = py[c] + pb[c];
+          pz[c] = v;
+          py[c] = apply(kind.value, alpha, v);
+        }
+      } else if (pb != nullptr) {
+#pragma omp simd
+        for (std::size_t c = 0; c < cols; ++c) py[c] = apply(kind.value, alpha, py[c] + pb[c]);
+      } else {
+        if (keep_z) std::copy(py, py + cols, pz);
+#pragma omp simd
+        for (std::size_t c = 0; c < cols; ++c) py[c] = apply(kind.value, alpha, py[c]);
+      }
     });
   });
 }

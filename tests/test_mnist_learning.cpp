@@ -5,7 +5,9 @@
 // linear model trained this way stays below ~90%.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "mlp/mlp.hpp"
 #include "mlp/models/reference.hpp"
@@ -39,16 +41,24 @@ TEST(MnistSubset, FilesHaveTheExpectedShapes) {
 }
 
 TEST(MnistSubset, ReferenceModelReaches93PercentTestAccuracy) {
+  // Three seeds, judged by their median, so that a change of rounding (a new kernel, another
+  // thread count) cannot flip the verdict while a broken trainer still cannot pass. Seeds 1-5
+  // measured 93.5, 94.1, 93.2, 93.6, 93.7% at the time of writing.
   const Subset s = load_subset();
-  Sequential model({.seed = 1});
-  add_reference_mnist_layers(model);
-  compile_reference_mnist(model);
-  const History h = model.fit(s.x_train, s.y_train, {.batch_size = 128, .epochs = 20});
-  const Logs test = model.evaluate(s.x_test, s.y_test, {.batch_size = 128});
-  RecordProperty("test_accuracy", std::to_string(test.at("accuracy")));
-  EXPECT_GE(test.at("accuracy"), 0.93);
-  EXPECT_LT(test.at("loss"), 0.3);
-  EXPECT_GT(h.history.at("accuracy").back(), 0.95);
+  std::vector<double> accuracies;
+  for (std::uint64_t seed : {1, 2, 3}) {
+    Sequential model({.seed = seed});
+    add_reference_mnist_layers(model);
+    compile_reference_mnist(model);
+    const History h = model.fit(s.x_train, s.y_train, {.batch_size = 128, .epochs = 20});
+    const Logs test = model.evaluate(s.x_test, s.y_test, {.batch_size = 128});
+    RecordProperty("test_accuracy_seed_" + std::to_string(seed), std::to_string(test.at("accuracy")));
+    EXPECT_LT(test.at("loss"), 0.3) << "seed " << seed;
+    EXPECT_GT(h.history.at("accuracy").back(), 0.95) << "seed " << seed;
+    accuracies.push_back(test.at("accuracy"));
+  }
+  std::sort(accuracies.begin(), accuracies.end());
+  EXPECT_GE(accuracies[1], 0.93);
 }
 
 }  // namespace

@@ -32,12 +32,13 @@ Shape Dense::build(const Shape& input_shape, Rng& rng) {
 
 void Dense::forward(ConstMatrixView x, MatrixView y, Mode /*mode*/) {
   gemm(x, kernel_.value, y);  // one GEMM per batch
-  if (options_.use_bias) add_row_vector(y, bias_.value);
+  // Then one pass for bias and activation (keeping z only where f' needs it).
+  MatrixView z;
   if (activation_.needs_input()) {
     z_.resize(y.rows(), y.cols());
-    copy(y, z_);
+    z = z_;
   }
-  activation_forward(activation_, y, y);
+  bias_activation_forward(activation_, options_.use_bias ? bias_.value.cview() : ConstMatrixView{}, y, z);
   activity_penalty_ = 0;
   // Keras adds the activity penalty on every call, evaluate() included.
   if (options_.activity_regularizer.active() && y.rows() > 0) {
