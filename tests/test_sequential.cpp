@@ -274,6 +274,22 @@ TEST(Sequential, VerboseTwoPrintsOneLinePerEpoch) {
   EXPECT_NE(text.find(" - val_accuracy: "), std::string::npos) << text;
 }
 
+TEST(Sequential, VerboseOneDrawsAKerasProgressBar) {
+  Matrix x, y;
+  make_blobs(64, x, y, 25);
+  auto model = small_model(10);
+  std::ostringstream out;
+  model->fit(x, y, {.batch_size = 16, .epochs = 1, .validation_split = 0.25, .verbose = 1, .out = &out});
+  const std::string text = out.str();
+  EXPECT_EQ(text.rfind("Epoch 1/1\n", 0), 0u) << text;
+  // The last redraw is the full bar with the epoch's time and the validation metrics.
+  const std::string last = text.substr(text.rfind('\r') + 1);
+  EXPECT_EQ(last.rfind("3/3 [==============================] - ", 0), 0u) << last;
+  EXPECT_NE(last.find(" - loss: "), std::string::npos) << last;
+  EXPECT_NE(last.find(" - val_loss: "), std::string::npos) << last;
+  EXPECT_EQ(last.back(), '\n');
+}
+
 TEST(Sequential, ErrorsNameTheProblem) {
   Matrix x, y;
   make_blobs(10, x, y, 19);
