@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include "mlp/parallel.hpp"
 #include "mlp/activation.hpp"
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <type_traits>
 
 #include "mlp/error.hpp"
+#include "mlp/parallel.hpp"
 
 namespace mlp {
 namespace {

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include "mlp/parallel.hpp"
 #include "mlp/optimizer.hpp"
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include "mlp/optimizers/nadam.hpp"
 #include "mlp/optimizers/rmsprop.hpp"
 #include "mlp/optimizers/sgd.hpp"
+#include "mlp/parallel.hpp"
 
 namespace mlp {
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "mlp/parallel.hpp"
 #include "mlp/layers/dropout.hpp"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "mlp/error.hpp"
+#include "mlp/parallel.hpp"
 
 namespace mlp {
 namespace {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "mlp/parallel.hpp"
 #include "mlp/optimizers/adagrad.hpp"
 
 #include <cmath>
+
+#include "mlp/parallel.hpp"
 
 namespace mlp {
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "mlp/parallel.hpp"
 #include "mlp/optimizers/adam.hpp"
 
 #include <algorithm>
 #include <cmath>
+
+#include "mlp/parallel.hpp"
 
 namespace mlp {
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/optimizers/adamw.hpp"
 
+#include "mlp/parallel.hpp"
+
 namespace mlp {
 
 namespace {

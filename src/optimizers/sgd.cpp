@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "mlp/parallel.hpp"
 #include "mlp/optimizers/sgd.hpp"
+
+#include "mlp/parallel.hpp"
 
 namespace mlp {
 
