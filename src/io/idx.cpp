@@ -19,6 +19,7 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
   if (!in) throw Error(path + ": cannot open file (" + std::strerror(errno) + ")");
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+}  // namespace
 
 std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& packed, const std::string& path) {
   z_stream zs{};
@@ -46,14 +47,20 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& packed, const 
   return out;
 }
 
+std::vector<std::uint8_t> read_file_decompressed(const std::string& path) {
+  std::vector<std::uint8_t> bytes = read_file(path);
+  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = gunzip(bytes, path);
+  return bytes;
+}
+
+namespace {
 std::uint32_t be32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 }  // namespace
 
 IdxArray read_idx(const std::string& path) {
-  std::vector<std::uint8_t> bytes = read_file(path);
-  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = gunzip(bytes, path);
+  const std::vector<std::uint8_t> bytes = read_file_decompressed(path);
   if (bytes.size() < 4) throw Error(path + ": not an IDX file (only " + std::to_string(bytes.size()) + " bytes)");
   if (bytes[0] != 0 || bytes[1] != 0) {
     throw Error(path + ": wrong magic number (an IDX file starts with two zero bytes)");

@@ -3,18 +3,30 @@
 
 #include <nlohmann/json.hpp>
 
-namespace mlp {
+#include "mlp/error.hpp"
 
-Activation::Activation(Options options)
-    : options_(std::move(options)), function_(ActivationFunction::from_name(options_.activation)) {}
+namespace mlp {
+namespace {
+ActivationFunction parse(const std::string& name) {
+  try {
+    return ActivationFunction::from_name(name);
+  } catch (const Error& e) {
+    throw Error(std::string("Activation: ") + e.what());
+  }
+}
+}  // namespace
+
+Activation::Activation(Options options) : options_(std::move(options)), function_(parse(options_.activation)) {}
 
 Shape Activation::build(const Shape& input_shape, Rng& /*rng*/) {
   set_built(input_shape, input_shape);
   return input_shape;
 }
 
+// y = f(x)
 void Activation::forward(ConstMatrixView x, MatrixView y, Mode /*mode*/) { activation_forward(function_, x, y); }
 
+// dx = dy ⊙ f'(x), or dx = dy when the loss already applied f' (fused softmax/sigmoid).
 void Activation::backward(ConstMatrixView x, ConstMatrixView y, ConstMatrixView dy, MatrixView dx) {
   if (dx.empty()) return;
   if (fused_output_activation_) {

@@ -4,18 +4,20 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "mlp/error.hpp"
+#include "layer_checks.hpp"
+#include "mlp/parallel.hpp"
 
 namespace mlp {
 namespace {
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr double kAlphaP = -kSeluAlpha * kSeluScale;  // α' = −λα, SELU's limit at −∞
 }  // namespace
 
 AlphaDropout::AlphaDropout(Options options) : options_(options) {
-  if (!(options_.rate >= 0 && options_.rate < 1)) {
-    throw Error("AlphaDropout: rate must be in [0, 1), got " + std::to_string(options_.rate));
-  }
+  layer_detail::check_option(options_.rate >= 0 && options_.rate < 1, "AlphaDropout", "rate", "in [0, 1)",
+                             options_.rate);
+  if (options_.seed) seed_rng_.emplace(*options_.seed);
 }
 
 Shape AlphaDropout::build(const Shape& input_shape, Rng& /*rng*/) {
@@ -23,43 +25,60 @@ Shape AlphaDropout::build(const Shape& input_shape, Rng& /*rng*/) {
   return input_shape;
 }
 
+// kept:    y = a·x + b,   s = a
+// dropped: y = a·α' + b,  s = 0
 void AlphaDropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   masked_ = mode == Mode::kTrain && options_.rate > 0;
   if (!masked_) {
     copy(x, y);
     return;
   }
-  if (rng_ == nullptr) throw Error("AlphaDropout '" + name() + "': training needs an attached Rng (the model's)");
+  const std::uint64_t key = layer_detail::batch_key(*this, rng_, seed_rng_);
   const double rate = options_.rate;
-  const double alpha_p = -kSeluAlpha * kSeluScale;
-  const double a = 1.0 / std::sqrt((1 - rate) * (1 + rate * alpha_p * alpha_p));
-  const double b = -a * alpha_p * rate;
-  const std::uint64_t key = rng_->next_u64();
-  keep_.resize(x.rows(), x.cols());
-  for (std::size_t r = 0; r < x.rows(); ++r) {
-    for (std::size_t c = 0; c < x.cols(); ++c) {
-      const bool keep = hash_uniform(key, r * x.cols() + c) >= rate;
-      keep_(r, c) = keep ? Scalar(1) : Scalar(0);
-      const double v = keep ? static_cast<double>(x(r, c)) : alpha_p;
-      y(r, c) = static_cast<Scalar>(a * v + b);
+  const double a = 1.0 / std::sqrt((1 - rate) * (1 + rate * kAlphaP * kAlphaP));
+  const double b = -a * kAlphaP * rate;
+  const std::uint64_t threshold = layer_detail::keep_threshold(rate);
+  const auto sa = static_cast<Scalar>(a), sb = static_cast<Scalar>(b);
+  const auto dropped = static_cast<Scalar>(a * kAlphaP + b);
+  const std::size_t rows = x.rows(), cols = x.cols();
+  dscale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
+  Scalar* dscale = dscale_.data();
+  parallel_for(rows, rows * cols, [=](std::size_t r) {
+    const Scalar* __restrict px = x.row(r);
+    Scalar* __restrict py = y.row(r);
+    Scalar* __restrict ps = dscale + r * cols;
+    const std::uint64_t base = r * cols;
+#pragma omp simd
+    for (std::size_t c = 0; c < cols; ++c) {
+      const bool keep = layer_detail::keyed_keep(key, base + c, threshold);
+      ps[c] = keep ? sa : Scalar(0);
+      py[c] = keep ? sa * px[c] + sb : dropped;
     }
-  }
+  });
 }
 
+// dx = dy ⊙ a·k
 void AlphaDropout::backward(ConstMatrixView, ConstMatrixView, ConstMatrixView dy, MatrixView dx) {
   if (dx.empty()) return;
   if (!masked_) {
     copy(dy, dx);
     return;
   }
-  const double rate = options_.rate;
-  const double alpha_p = -kSeluAlpha * kSeluScale;
-  const auto a = static_cast<Scalar>(1.0 / std::sqrt((1 - rate) * (1 + rate * alpha_p * alpha_p)));
-  for (std::size_t r = 0; r < dy.rows(); ++r) {
-    for (std::size_t c = 0; c < dy.cols(); ++c) dx(r, c) = dy(r, c) * a * keep_(r, c);
-  }
+  const std::size_t rows = dy.rows(), cols = dy.cols();
+  const Scalar* dscale = dscale_.data();
+  parallel_for(rows, rows * cols, [=](std::size_t r) {
+    const Scalar* __restrict pdy = dy.row(r);
+    const Scalar* __restrict ps = dscale + r * cols;
+    Scalar* __restrict pdx = dx.row(r);
+#pragma omp simd
+    for (std::size_t c = 0; c < cols; ++c) pdx[c] = pdy[c] * ps[c];
+  });
 }
 
-nlohmann::json AlphaDropout::config() const { return {{"rate", options_.rate}}; }
+nlohmann::json AlphaDropout::config() const {
+  return {{"rate", options_.rate},
+          {"seed", options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr)},
+          {"noise_shape", nullptr}};
+}
 
 }  // namespace mlp

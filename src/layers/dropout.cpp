@@ -1,20 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/layers/dropout.hpp"
 
-#include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "mlp/error.hpp"
+#include "layer_checks.hpp"
 #include "mlp/parallel.hpp"
 
 namespace mlp {
-namespace {
-}
 
 Dropout::Dropout(Options options) : options_(options) {
-  if (!(options_.rate >= 0 && options_.rate < 1)) {
-    throw Error("Dropout: rate must be in [0, 1), got " + std::to_string(options_.rate));
-  }
+  layer_detail::check_option(options_.rate >= 0 && options_.rate < 1, "Dropout", "rate", "in [0, 1)",
+                             options_.rate);
+  if (options_.seed) seed_rng_.emplace(*options_.seed);
 }
 
 Shape Dropout::build(const Shape& input_shape, Rng& /*rng*/) {
@@ -22,20 +19,18 @@ Shape Dropout::build(const Shape& input_shape, Rng& /*rng*/) {
   return input_shape;
 }
 
+// m_i = [u_i >= rate],  s_i = m_i / (1 − rate),  y_i = x_i·s_i;  s (N,F) is kept for backward.
 void Dropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   masked_ = mode == Mode::kTrain && options_.rate > 0;
   if (!masked_) {
     copy(x, y);
     return;
   }
-  if (rng_ == nullptr) throw Error("Dropout '" + name() + "': training needs an attached Rng (the model's)");
-  const std::uint64_t key = rng_->next_u64();
-  // Element i is kept when hash_uniform(key, i) >= rate, compared on the 53-bit integer the
-  // uniform is made of, so the loop stays in integers and vectorises.
-  const auto threshold = static_cast<std::uint64_t>(std::ceil(options_.rate * 0x1.0p53));
+  const std::uint64_t key = layer_detail::batch_key(*this, rng_, seed_rng_);
+  const std::uint64_t threshold = layer_detail::keep_threshold(options_.rate);
   const auto keep_scale = static_cast<Scalar>(1.0 / (1.0 - options_.rate));
   const std::size_t rows = x.rows(), cols = x.cols();
-  scale_.resize(rows, cols);
+  scale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
   Scalar* scale = scale_.data();
   // Captured by value: loads through the closure would keep the loop from vectorising.
   parallel_for(rows, rows * cols, [=](std::size_t r) {
@@ -45,12 +40,13 @@ void Dropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
     const std::uint64_t base = r * cols;
 #pragma omp simd
     for (std::size_t c = 0; c < cols; ++c) {
-      ps[c] = (hash_bits(key, base + c) >> 11) >= threshold ? keep_scale : Scalar(0);
+      ps[c] = layer_detail::keyed_keep(key, base + c, threshold) ? keep_scale : Scalar(0);
       py[c] = px[c] * ps[c];
     }
   });
 }
 
+// dx = dy ⊙ s
 void Dropout::backward(ConstMatrixView, ConstMatrixView, ConstMatrixView dy, MatrixView dx) {
   if (dx.empty()) return;
   if (!masked_) {
@@ -58,15 +54,20 @@ void Dropout::backward(ConstMatrixView, ConstMatrixView, ConstMatrixView dy, Mat
     return;
   }
   const std::size_t rows = dy.rows(), cols = dy.cols();
-  parallel_for(rows, rows * cols, [&](std::size_t r) {
-    const Scalar* pdy = dy.row(r);
-    const Scalar* ps = scale_.row(r);
-    Scalar* pdx = dx.row(r);
+  const Scalar* scale = scale_.data();
+  parallel_for(rows, rows * cols, [=](std::size_t r) {
+    const Scalar* __restrict pdy = dy.row(r);
+    const Scalar* __restrict ps = scale + r * cols;
+    Scalar* __restrict pdx = dx.row(r);
 #pragma omp simd
     for (std::size_t c = 0; c < cols; ++c) pdx[c] = pdy[c] * ps[c];
   });
 }
 
-nlohmann::json Dropout::config() const { return {{"rate", options_.rate}}; }
+nlohmann::json Dropout::config() const {
+  return {{"rate", options_.rate},
+          {"seed", options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr)},
+          {"noise_shape", nullptr}};
+}
 
 }  // namespace mlp

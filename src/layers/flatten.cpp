@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/layers/flatten.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace mlp {
 
 Flatten::Flatten(Options /*options*/) {}
@@ -16,5 +18,7 @@ void Flatten::forward(ConstMatrixView x, MatrixView y, Mode /*mode*/) { copy(x, 
 void Flatten::backward(ConstMatrixView, ConstMatrixView, ConstMatrixView dy, MatrixView dx) {
   if (!dx.empty()) copy(dy, dx);
 }
+
+nlohmann::json Flatten::config() const { return {{"data_format", "channels_last"}}; }
 
 }  // namespace mlp

@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/layers/gaussian_noise.hpp"
 
-#include <cmath>
 #include <nlohmann/json.hpp>
-#include <numbers>
 
-#include "mlp/error.hpp"
+#include "layer_checks.hpp"
+#include "mlp/parallel.hpp"
 
 namespace mlp {
 
 GaussianNoise::GaussianNoise(Options options) : options_(options) {
-  if (!(options_.stddev >= 0 && std::isfinite(options_.stddev))) {
-    throw Error("GaussianNoise: stddev must be a finite number >= 0, got " + std::to_string(options_.stddev));
-  }
+  layer_detail::check_option(options_.stddev >= 0 && options_.stddev <= 1, "GaussianNoise", "stddev",
+                             "in [0, 1] (as in Keras)", options_.stddev);
+  if (options_.seed) seed_rng_.emplace(*options_.seed);
 }
 
 Shape GaussianNoise::build(const Shape& input_shape, Rng& /*rng*/) {
@@ -20,26 +19,34 @@ Shape GaussianNoise::build(const Shape& input_shape, Rng& /*rng*/) {
   return input_shape;
 }
 
+// y_i = x_i + stddev·ε_i
 void GaussianNoise::forward(ConstMatrixView x, MatrixView y, Mode mode) {
-  copy(x, y);
-  if (mode != Mode::kTrain || options_.stddev == 0) return;
-  if (rng_ == nullptr) throw Error("GaussianNoise '" + name() + "': training needs an attached Rng (the model's)");
-  const std::uint64_t key = rng_->next_u64();
-  for (std::size_t r = 0; r < y.rows(); ++r) {
-    for (std::size_t c = 0; c < y.cols(); ++c) {
-      const std::uint64_t i = 2 * (r * y.cols() + c);
-      const double u1 = 1.0 - hash_uniform(key, i);  // (0, 1]: log is finite
-      const double u2 = hash_uniform(key, i + 1);
-      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-      y(r, c) += static_cast<Scalar>(options_.stddev * z);
-    }
+  if (mode != Mode::kTrain || options_.stddev == 0) {
+    copy(x, y);
+    return;
   }
+  const std::uint64_t key = layer_detail::batch_key(*this, rng_, seed_rng_);
+  const double stddev = options_.stddev;
+  const std::size_t cols = x.cols();
+  // Two transcendental calls per element: worth threads from a few thousand elements on.
+  parallel_for(x.rows(), 16 * x.size(), [=](std::size_t r) {
+    const Scalar* px = x.row(r);
+    Scalar* py = y.row(r);
+    const std::uint64_t base = r * cols;
+    for (std::size_t c = 0; c < cols; ++c) {
+      const double noise = stddev * layer_detail::keyed_normal(key, base + c);
+      py[c] = static_cast<Scalar>(static_cast<double>(px[c]) + noise);
+    }
+  });
 }
 
 void GaussianNoise::backward(ConstMatrixView, ConstMatrixView, ConstMatrixView dy, MatrixView dx) {
   if (!dx.empty()) copy(dy, dx);
 }
 
-nlohmann::json GaussianNoise::config() const { return {{"stddev", options_.stddev}}; }
+nlohmann::json GaussianNoise::config() const {
+  return {{"stddev", options_.stddev},
+          {"seed", options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr)}};
+}
 
 }  // namespace mlp

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "mlp/error.hpp"
+#include "layer_checks.hpp"
 
 namespace mlp {
 
@@ -12,10 +12,8 @@ LeakyReLU::LeakyReLU() : LeakyReLU(Options{}) {}
 
 LeakyReLU::LeakyReLU(Options options)
     : options_(options), function_{ActivationKind::kLeakyRelu, options.negative_slope} {
-  if (!std::isfinite(options_.negative_slope) || options_.negative_slope < 0) {
-    throw Error("LeakyReLU: negative_slope must be a finite number >= 0, got " +
-                std::to_string(options_.negative_slope));
-  }
+  layer_detail::check_option(std::isfinite(options_.negative_slope) && options_.negative_slope >= 0, "LeakyReLU",
+                             "negative_slope", "a finite number >= 0", options_.negative_slope);
 }
 
 Shape LeakyReLU::build(const Shape& input_shape, Rng& /*rng*/) {
@@ -25,6 +23,7 @@ Shape LeakyReLU::build(const Shape& input_shape, Rng& /*rng*/) {
 
 void LeakyReLU::forward(ConstMatrixView x, MatrixView y, Mode /*mode*/) { activation_forward(function_, x, y); }
 
+// dx = dy·(x > 0 ? 1 : negative_slope)
 void LeakyReLU::backward(ConstMatrixView x, ConstMatrixView y, ConstMatrixView dy, MatrixView dx) {
   if (!dx.empty()) activation_backward(function_, x, y, dy, dx);
 }

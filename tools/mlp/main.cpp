@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: MIT
-// The `mlp` command line. This first version knows `--version` and `summary`; the data, train,
-// evaluate and predict commands build on it.
+// The `mlp` command line: `--version`, `summary`, `data fetch|info`; train, evaluate and predict
+// build on it.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <cstdio>
 #include <string>
 
+#include "commands.hpp"
 #include "mlp/error.hpp"
 #include "mlp/models/reference.hpp"
 #include "mlp/ops.hpp"
 #include "mlp/sequential.hpp"
 
 namespace {
-constexpr int kExitOk = 0;
-constexpr int kExitError = 1;  // an mlp::Error: bad input, named in the message
-constexpr int kExitUsage = 2;  // bad command line (CLI11)
+using mlp::cli::kExitError;
+using mlp::cli::kExitOk;
+using mlp::cli::kExitUsage;
 
 int run_summary(const std::string& example) {
   if (example != "mnist_mlp") {
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   std::string example = "mnist_mlp";
   CLI::App* summary = app.add_subcommand("summary", "Print a model's summary as Keras does");
   summary->add_option("--example", example, "Built-in example model")->capture_default_str();
+  std::vector<std::pair<CLI::App*, mlp::cli::Runner>> runners;
+  mlp::cli::add_data_commands(app, runners);
 
   try {
     app.parse(argc, argv);
@@ -46,6 +49,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (summary->parsed()) return run_summary(example);
+    for (const auto& [command, run] : runners) {
+      if (command->parsed()) return run();
+    }
     fmt::print("{}", app.help());
     return kExitOk;
   } catch (const mlp::Error& e) {

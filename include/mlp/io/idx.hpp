@@ -18,6 +18,12 @@ struct IdxArray {
   std::vector<std::uint8_t> data;  // product of dims bytes
 };
 
+/// The bytes of a file, gunzipped when they start with the gzip magic. Throws mlp::Error naming
+/// the file (missing, unreadable, corrupt or truncated gzip).
+std::vector<std::uint8_t> read_file_decompressed(const std::string& path);
+/// Inflates gzip (or zlib) data; `path` names the source in errors.
+std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& packed, const std::string& path);
+
 /// Reads and validates an IDX file. Throws mlp::Error naming the file and what is wrong
 /// (missing, truncated, wrong magic, a data type other than unsigned byte, trailing bytes).
 IdxArray read_idx(const std::string& path);

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Writing files so that nothing already on disk is lost: write_file_atomic writes a temporary file
+// beside the target, fsyncs it, renames it over the target and fsyncs the directory. A crash leaves
+// either the old file or the new one, never a torn one.
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace mlp {
+
+/// Throws mlp::Error naming the path and the system's reason (disk full, read-only, ...); the
+/// temporary file is removed on failure and the target is untouched.
+void write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes);
+
+}  // namespace mlp
