@@ -8,31 +8,40 @@
 
 namespace mlp {
 
+// The string identifiers with the factors Keras documents for them: L1's and L2's constructor
+// defaults (0.01) and, for "l1_l2", l1 = l2 = 0.01 (keras.regularizers.L1L2's docstring and Keras
+// 2's l1_l2() function). Keras 3's regularizers.get() itself only knows "l1l2" (to_snake_case of
+// the class name), which builds L1L2() with its constructor defaults l1 = l2 = 0, a no-op; we keep
+// the documented meaning instead.
 Regularizer Regularizer::from_name(std::string_view name) {
-  // Keras 3: regularizers.get("l1") is L1(l1=0.01), "l2" is L2(l2=0.01), "l1_l2" is
-  // L1L2(l1=0.01, l2=0.01) through the l1_l2 function's defaults.
   if (name == "l1") return {.l1 = 0.01, .l2 = 0};
   if (name == "l2") return {.l1 = 0, .l2 = 0.01};
   if (name == "l1_l2") return {.l1 = 0.01, .l2 = 0.01};
   throw Error("unknown regularizer '" + std::string(name) + "'; known: l1, l2, l1_l2");
 }
 
+// l1·Σ|w| + l2·Σw², summed in double.
 double Regularizer::penalty(ConstMatrixView w) const {
   if (!active()) return 0;
   double abs_sum = 0, square_sum = 0;
   for (std::size_t r = 0; r < w.rows(); ++r) {
     const Scalar* p = w.row(r);
     for (std::size_t c = 0; c < w.cols(); ++c) {
-      abs_sum += std::abs(static_cast<double>(p[c]));
-      square_sum += static_cast<double>(p[c]) * static_cast<double>(p[c]);
+      const auto v = static_cast<double>(p[c]);
+      abs_sum += std::abs(v);
+      square_sum += v * v;
     }
   }
   return l1 * abs_sum + l2 * square_sum;
 }
 
+// dw += scale·(l1·sign(w) + 2·l2·w), sign(0) = 0 (the subgradient TensorFlow's abs() gives).
 void Regularizer::add_gradient(ConstMatrixView w, MatrixView dw, double scale) const {
   if (!active()) return;
-  if (w.rows() != dw.rows() || w.cols() != dw.cols()) throw Error("Regularizer::add_gradient: shape mismatch");
+  if (w.rows() != dw.rows() || w.cols() != dw.cols()) {
+    throw Error("Regularizer::add_gradient: w is (" + std::to_string(w.rows()) + ", " + std::to_string(w.cols()) +
+                ") but dw is (" + std::to_string(dw.rows()) + ", " + std::to_string(dw.cols()) + ")");
+  }
   const auto a = static_cast<Scalar>(l1 * scale);
   const auto b = static_cast<Scalar>(2 * l2 * scale);
   for (std::size_t r = 0; r < w.rows(); ++r) {

@@ -11,6 +11,8 @@
 //     lecun_normal / lecun_uniform scale 1, fan_in
 //   orthogonal(gain 1): Q of the QR of a normal matrix, signs fixed by diag(R), transposed when
 //   rows < cols, times gain.
+//   identity(gain 1): gain·I (rectangular allowed).
+// Keras' class names and aliases are accepted too ("GlorotUniform", "normal", "uniform", "one", "zero").
 // Fans follow Keras: a kernel (I, O) has fan_in = I and fan_out = O; a vector of length n has
 // fan_in = fan_out = n.
 #include <string>
@@ -28,7 +30,7 @@ struct Initializer {
   double stddev = 0.05;    // random_normal, truncated_normal
   double minval = -0.05;   // random_uniform
   double maxval = 0.05;    // random_uniform
-  double gain = 1;         // orthogonal
+  double gain = 1;         // orthogonal, identity
 
   /// Parses a Keras name with its defaults. Throws mlp::Error listing the known names.
   static Initializer from_name(std::string_view name);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Regularizer: penalty = l1·Σ|w| + l2·Σw², added to the reported loss; gradient l1·sign(w) + 2·l2·w.
-// Keras: L1(l1=0.01), L2(l2=0.01), L1L2(l1=0, l2=0).
+// By name, Keras' documented factors: "l1" → l1 = 0.01, "l2" → l2 = 0.01, "l1_l2" → l1 = l2 = 0.01.
 #include <string>
 #include <string_view>
 

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// CSV files of tabular data (RFC 4180: fields may be quoted with ", a doubled "" is a literal
+// quote, quoted fields may hold the delimiter and line breaks, lines end in LF or CRLF, the last
+// line may or may not end in one). The first row names the columns; the caller picks feature and
+// target columns by name and gets x (N, F) and y (N, T) ready for Sequential::fit.
+//
+// Cells, in a numeric column: a number as std::from_chars reads it (surrounding spaces and one
+// leading '+' allowed, nothing else), or a missing value: an empty field, NA, N/A, NaN (any case)
+// or "?". Inf and out-of-range numbers are errors: a value that cannot be trained on must never
+// enter x silently. Blank lines are skipped (as pandas does). A UTF-8 byte-order mark is skipped.
+// Every error is an mlp::Error whose message starts with the file path and names the line (1-based,
+// as an editor shows it; for a record spanning several lines, the line it starts on) and column.
+#include <string>
+#include <vector>
+
+#include "mlp/matrix.hpp"
+
+namespace mlp {
+
+/// What read_csv takes from the file and how it turns text into numbers.
+struct CsvOptions {
+  /// How a missing feature value is filled in: not at all (it is an error naming its line and
+  /// column), or with the mean or median of the column's non-missing values. Targets and
+  /// categorical columns are never imputed: a missing value there is always an error.
+  enum class Impute { kNone, kMean, kMedian };
+  /// kRegression: y holds the target columns as numbers, one column each (several = multi-output).
+  /// kClassification with one target: labels (integers, or any text) become class indices in
+  /// sorted order (integers by value, text by byte order) and y is one-hot (N, classes).
+  /// kClassification with several targets: multilabel; every target cell must be 0 or 1 and
+  /// y is (N, targets).
+  enum class Task { kRegression, kClassification };
+
+  char delimiter = ',';
+  /// false: the first row is data, and the columns are named "1", "2", … (1-based).
+  bool header = true;
+  /// Feature columns in the order x gets them; empty: every column that is not a target, in file order.
+  std::vector<std::string> features;
+  /// Target columns; empty: y has no columns (data to predict on). Classification needs at least one.
+  std::vector<std::string> targets;
+  /// Text feature columns to one-hot encode, one x column per distinct value in sorted order.
+  std::vector<std::string> categorical;
+  Impute impute = Impute::kNone;
+  Task task = Task::kRegression;
+};
+
+/// A table read from CSV: x (N, F) features, y (N, T) targets.
+struct CsvDataset {
+  Matrix x, y;
+  /// One per column of x; a one-hot column is named "<column>=<value>", e.g. "ocean_proximity=NEAR BAY".
+  std::vector<std::string> feature_names;
+  /// The target columns as the options named them.
+  std::vector<std::string> target_names;
+  /// Classification with one target: the label of each class index, as written in the file for text
+  /// labels, in decimal for integer labels. Multilabel: the target column names. Regression: empty.
+  std::vector<std::string> class_names;
+};
+
+/// Reads a CSV file as described above. Throws mlp::Error, message starting with the path, on: a file
+/// that cannot be opened, is empty or has no data rows; malformed quoting; a row whose field count
+/// differs from the header's; an unknown or duplicated column name (the message lists the columns);
+/// a cell that is not a number in a numeric column (text in a feature column suggests listing it in
+/// `categorical`); a missing value that is not to be imputed; a multilabel target other than 0 or 1.
+CsvDataset read_csv(const std::string& path, const CsvOptions& options = {});
+
+}  // namespace mlp
