@@ -5,8 +5,11 @@ find_package(dnnl REQUIRED)          # libdnnl-dev: the GEMM library (docs/perfo
 find_package(nlohmann_json REQUIRED) # nlohmann-json3-dev
 find_package(fmt REQUIRED)           # libfmt-dev
 find_package(CLI11 REQUIRED)         # libcli11-dev
+find_package(tomlplusplus REQUIRED)  # libtomlplusplus-dev: config files
 find_package(ZLIB REQUIRED)          # zlib1g-dev
 find_package(CURL REQUIRED)          # libcurl4-openssl-dev: data set mirrors
+find_package(PNG REQUIRED)           # libpng-dev: reading/writing user images (src/io/image.cpp)
+find_package(JPEG REQUIRED)          # libjpeg-dev (libjpeg-turbo): reading user photos
 find_package(OpenSSL REQUIRED)       # libssl-dev: SHA-256 of data files
 if(MLP_BUILD_TESTS)
   find_package(GTest REQUIRED)       # libgtest-dev

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -204,6 +205,27 @@ void initialize(const Initializer& init, Matrix& w, std::size_t fan_in, std::siz
     w.fill(0);
     for (std::size_t i = 0; i < std::min(w.rows(), w.cols()); ++i) w(i, i) = static_cast<Scalar>(init.gain);
   }
+}
+
+nlohmann::json to_json(const Initializer& init) {
+  const Initializer defaults = Initializer::from_name(init.name);
+  nlohmann::json args = nlohmann::json::object();
+  const std::string& n = defaults.name;
+  if (n == "constant") args["value"] = init.value;
+  if (n == "random_normal" || n == "truncated_normal") {
+    args["mean"] = init.mean;
+    args["stddev"] = init.stddev;
+  }
+  if (n == "random_uniform") {
+    args["minval"] = init.minval;
+    args["maxval"] = init.maxval;
+  }
+  if (n == "orthogonal" || n == "identity") args["gain"] = init.gain;
+  Initializer canonical = init;
+  canonical.name = n;
+  if (canonical == defaults) return n;
+  args["type"] = n;
+  return args;
 }
 
 }  // namespace mlp

@@ -2,6 +2,7 @@
 #include "mlp/regularizer.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "mlp/error.hpp"
@@ -52,6 +53,11 @@ void Regularizer::add_gradient(ConstMatrixView w, MatrixView dw, double scale) c
       g[c] += a * sign + b * p[c];
     }
   }
+}
+
+nlohmann::json to_json(const Regularizer& regularizer) {
+  if (!regularizer.active()) return nullptr;
+  return {{"l1", regularizer.l1}, {"l2", regularizer.l2}};
 }
 
 }  // namespace mlp

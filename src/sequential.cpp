@@ -70,8 +70,16 @@ Layer& Sequential::add(std::unique_ptr<Layer> layer) {
   if (built_) throw Error("Sequential::add: the model '" + options_.name + "' is already built");
   if (layer->name().empty()) {
     // Keras 2 names: the class name in snake_case with a counter from 1 (dense_1, dense_2, ...).
+    // Names given explicitly (e.g. by a loaded config) are skipped.
     const std::string base = snake_case(layer->kind());
-    layer->set_name(base + "_" + std::to_string(++name_counts_[base]));
+    auto taken = [&](const std::string& n) {
+      return std::any_of(layers_.begin(), layers_.end(), [&](const auto& l) { return l->name() == n; });
+    };
+    std::string name;
+    do {
+      name = base + "_" + std::to_string(++name_counts_[base]);
+    } while (taken(name));
+    layer->set_name(name);
   }
   for (const auto& other : layers_) {
     if (other->name() == layer->name()) {

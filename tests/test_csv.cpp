@@ -3,9 +3,13 @@
 // quoting rule and every error a user can run into (each error message checked in full).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mlp/error.hpp"
@@ -88,7 +92,7 @@ TEST(Csv, CaliforniaMissingValueNamesLineAndColumn) {
   // Line 292 of the file is the first with an empty total_bedrooms.
   EXPECT_EQ(error_of(path, {.targets = {"median_house_value"}, .categorical = {"ocean_proximity"}}),
             path + ": line 292, column 'total_bedrooms': missing value "
-                   "(set CsvOptions::impute to fill it with the column mean or median)");
+                   "(to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], CsvOptions::impute in C++)");
   // Without `categorical`, the text column stops the reader on the first data row.
   EXPECT_EQ(error_of(path, {.targets = {"median_house_value"}, .impute = Impute::kMean}),
             path + ": line 2, column 'ocean_proximity': 'NEAR BAY' is not a number; "
@@ -324,7 +328,7 @@ TEST(Csv, NumberErrorsNameLineAndColumn) {
 TEST(Csv, MissingValueErrors) {
   const std::string path = write_temp("missing", "a,b,y\n1,2,3\n4,NA,6\n");
   EXPECT_EQ(error_of(path, {.targets = {"y"}}),
-            path + ": line 3, column 'b': missing value (set CsvOptions::impute to fill it with the column mean or median)");
+            path + ": line 3, column 'b': missing value (to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], CsvOptions::impute in C++)");
   const std::string target = write_temp("missing_target", "a,y\n1,\n");
   EXPECT_EQ(error_of(target, {.targets = {"y"}, .impute = Impute::kMean}),
             target + ": line 2, column 'y': missing target value");
@@ -334,6 +338,274 @@ TEST(Csv, MissingValueErrors) {
   const std::string all = write_temp("all_missing", "a,b\n1,\n2,NA\n");
   EXPECT_EQ(error_of(all, {.impute = Impute::kMean}),
             all + ": column 'b': every value is missing, nothing to impute from");
+}
+
+
+// ---- Encoding: learned from a training file, applied unchanged to later files -----------------
+
+// The california file cut into a training file (its first `rows` data rows) and a second file (the
+// rest), each with the header.
+std::pair<std::string, std::string> split_california(std::size_t rows) {
+  std::ifstream in(kTabular + "california_housing.csv", std::ios::binary);
+  std::string header, line, train, rest;
+  std::getline(in, header);
+  for (std::size_t r = 0; std::getline(in, line); ++r) (r < rows ? train : rest) += line + "\n";
+  const std::string tag = std::to_string(rows);
+  return {write_temp("california_train_" + tag, header + "\n" + train),
+          write_temp("california_rest_" + tag, header + "\n" + rest)};
+}
+
+const CsvOptions kCalifornia = {.targets = {"median_house_value"},
+                                .categorical = {"ocean_proximity"},
+                                .impute = Impute::kMean};
+
+TEST(CsvEncoding, LearnedFromTheFile) {
+  const std::string path = write_temp("enc_learn", "size,color,y\n1,red,cat\n,blue,dog\n3,green,cat\n");
+  const CsvDataset d = read_csv(path, {.targets = {"y"},
+                                       .categorical = {"color"},
+                                       .impute = Impute::kMedian,
+                                       .task = Task::kClassification});
+  EXPECT_EQ(d.encoding.features, (std::vector<std::string>{"size", "color"}));
+  EXPECT_EQ(d.encoding.categories,
+            (std::map<std::string, std::vector<std::string>>{{"color", {"blue", "green", "red"}}}));
+  EXPECT_EQ(d.encoding.fill_values, (std::map<std::string, double>{{"size", 2.0}}));
+  EXPECT_EQ(d.encoding.class_names, (std::vector<std::string>{"cat", "dog"}));
+  // Every numeric feature gets a fill value when imputing, even one with nothing missing; none without.
+  const std::string full = write_temp("enc_full", "a,b\n1,2\n3,6\n");
+  EXPECT_EQ(read_csv(full, {.impute = Impute::kMean}).encoding.fill_values,
+            (std::map<std::string, double>{{"a", 2.0}, {"b", 4.0}}));
+  EXPECT_TRUE(read_csv(full).encoding.fill_values.empty());
+  // Regression: no class names; multilabel: the target columns.
+  EXPECT_TRUE(read_csv(full, {.targets = {"b"}}).encoding.class_names.empty());
+  const std::string multi = write_temp("enc_multi", "x,cat,dog\n1,1,0\n");
+  EXPECT_EQ(read_csv(multi, {.targets = {"cat", "dog"}, .task = Task::kClassification}).encoding.class_names,
+            (std::vector<std::string>{"cat", "dog"}));
+}
+
+TEST(CsvEncoding, SecondFileGetsTheTrainingLayout) {
+  const std::string train = write_temp("enc_train", "size,color,y\n1,red,cat\n2,blue,dog\n3,green,cat\n");
+  const CsvOptions options = {.targets = {"y"}, .categorical = {"color"}, .task = Task::kClassification};
+  const CsvDataset t = read_csv(train, options);
+  // Columns in another order, an extra column, only two of the three colors (red first), one class.
+  const std::string second = write_temp("enc_second", "y,color,extra,size\ndog,red,x,10\ndog,blue,y,20\n");
+  // On its own the second file would encode differently: two color columns, one class.
+  const CsvDataset alone = read_csv(second, {.features = {"size", "color"}, .targets = {"y"},
+                                             .categorical = {"color"}, .task = Task::kClassification});
+  EXPECT_EQ(alone.x.cols(), 3u);
+  EXPECT_EQ(alone.y.cols(), 1u);
+  CsvOptions with = options;
+  with.encoding = t.encoding;
+  const CsvDataset d = read_csv(second, with);
+  EXPECT_EQ(d.feature_names, t.feature_names);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"size", "color=blue", "color=green", "color=red"}));
+  EXPECT_EQ(row_of(d.x, 0), (std::vector<Scalar>{10, 0, 0, 1}));
+  EXPECT_EQ(row_of(d.x, 1), (std::vector<Scalar>{20, 1, 0, 0}));
+  EXPECT_EQ(d.class_names, t.class_names);
+  EXPECT_EQ(row_of(d.y, 0), (std::vector<Scalar>{0, 1}));  // dog is class 1, as in training
+  EXPECT_EQ(d.encoding, t.encoding);
+  // features/categorical may be left out: the encoding names them.
+  const CsvDataset bare = read_csv(second, {.targets = {"y"}, .task = Task::kClassification, .encoding = t.encoding});
+  EXPECT_EQ(row_of(bare.x, 1), row_of(d.x, 1));
+}
+
+TEST(CsvEncoding, IntegerLabelsMatchByValue) {
+  const std::string train = write_temp("enc_ints", "x,y\n0,10\n1,9\n2,-1\n");
+  const CsvDataset t = read_csv(train, {.targets = {"y"}, .task = Task::kClassification});
+  ASSERT_EQ(t.class_names, (std::vector<std::string>{"-1", "9", "10"}));
+  const std::string second = write_temp("enc_ints2", "x,y\n5,09\n6, 10\n7,-1\n");
+  const CsvDataset d = read_csv(second, {.targets = {"y"}, .task = Task::kClassification, .encoding = t.encoding});
+  EXPECT_EQ(row_of(d.y, 0), (std::vector<Scalar>{0, 1, 0}));
+  EXPECT_EQ(row_of(d.y, 1), (std::vector<Scalar>{0, 0, 1}));
+  EXPECT_EQ(row_of(d.y, 2), (std::vector<Scalar>{1, 0, 0}));
+  const std::string unseen = write_temp("enc_ints3", "x,y\n5,9\n6,3\n");
+  EXPECT_EQ(error_of(unseen, {.targets = {"y"}, .task = Task::kClassification, .encoding = t.encoding}),
+            unseen + ": line 3, column 'y': label '3' is not one of the encoding's classes: '-1', '9', '10'");
+}
+
+TEST(CsvEncoding, ImputesWithTheTrainingFillValue) {
+  // Training: a = 1, 3 (mean 2, median 2), b = 0, 0, 9 (mean 3, median 0); nothing missing.
+  const std::string train = write_temp("enc_fill", "a,b\n1,0\n3,0\n,9\n");
+  const CsvDataset mean = read_csv(train, {.impute = Impute::kMean});
+  const CsvDataset median = read_csv(train, {.impute = Impute::kMedian});
+  // Second file: its own means would be 100 and 50.
+  const std::string second = write_temp("enc_fill2", "b,a\n50,NA\n?,100\n");
+  const CsvDataset m = read_csv(second, {.impute = Impute::kMean, .encoding = mean.encoding});
+  EXPECT_EQ(row_of(m.x, 0), (std::vector<Scalar>{2, 50}));
+  EXPECT_EQ(row_of(m.x, 1), (std::vector<Scalar>{100, 3}));
+  const CsvDataset md = read_csv(second, {.impute = Impute::kMean, .encoding = median.encoding});
+  EXPECT_EQ(row_of(md.x, 1), (std::vector<Scalar>{100, 0}));
+  // impute = kNone still refuses missing values; an encoding learned without imputation has no fill values.
+  EXPECT_EQ(error_of(second, {.encoding = mean.encoding}),
+            second + ": line 2, column 'a': missing value "
+                     "(to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], CsvOptions::impute in C++)");
+  const CsvDataset none = read_csv(write_temp("enc_nofill", "a,b\n1,2\n"));
+  EXPECT_EQ(error_of(second, {.impute = Impute::kMean, .encoding = none.encoding}),
+            second + ": line 2, column 'a': missing value, and CsvOptions::encoding has no fill value for this "
+                     "column (it was learned with CsvOptions::impute = kNone)");
+}
+
+TEST(CsvEncoding, PredictionInputHasNoTargets) {
+  const std::string train = write_temp("enc_pred", "x,c,y\n1,u,b\n2,v,a\n");
+  const CsvDataset t = read_csv(train, {.targets = {"y"}, .categorical = {"c"}, .task = Task::kClassification});
+  const std::string input = write_temp("enc_pred2", "c,x\nv,7\n");
+  const CsvDataset d = read_csv(input, {.task = Task::kClassification, .encoding = t.encoding});
+  EXPECT_EQ(row_of(d.x, 0), (std::vector<Scalar>{7, 0, 1}));
+  EXPECT_EQ(d.y.rows(), 1u);
+  EXPECT_EQ(d.y.cols(), 0u);
+  EXPECT_EQ(d.class_names, (std::vector<std::string>{"a", "b"}));  // to name the predicted classes
+}
+
+TEST(CsvEncoding, Errors) {
+  const std::string train = write_temp("enc_err", "n,color,y\n1,red,cat\n2,blue,dog\n");
+  const CsvOptions options = {.targets = {"y"}, .categorical = {"color"}, .task = Task::kClassification};
+  CsvOptions with = options;
+  with.encoding = read_csv(train, options).encoding;
+  const std::string category = write_temp("enc_err_cat", "n,color,y\n1,red,cat\n2,Red,dog\n");
+  EXPECT_EQ(error_of(category, with),
+            category + ": line 3, column 'color': 'Red' is not one of the encoding's categories for this column: "
+                       "'blue', 'red'");
+  const std::string label = write_temp("enc_err_label", "n,color,y\n1,red,cow\n");
+  EXPECT_EQ(error_of(label, with),
+            label + ": line 2, column 'y': label 'cow' is not one of the encoding's classes: 'cat', 'dog'");
+  const std::string column = write_temp("enc_err_column", "color,y,m\nred,cat,1\n");
+  EXPECT_EQ(error_of(column, with),
+            column + ": no column 'n' (named in the encoding's features); the columns are: color, y, m");
+  // Options that contradict the encoding.
+  CsvOptions other_features = with;
+  other_features.features = {"color", "n"};
+  EXPECT_EQ(error_of(train, other_features),
+            train + ": CsvOptions::features (color, n) differ from the encoding's (n, color); "
+                    "leave them empty to use the encoding's");
+  CsvOptions other_categorical = with;
+  other_categorical.categorical = {"n"};
+  EXPECT_EQ(error_of(train, other_categorical),
+            train + ": CsvOptions::categorical (n) differs from the encoding's categorical columns (color); "
+                    "leave it empty to use the encoding's");
+  CsvOptions as_target = with;
+  as_target.targets = {"n"};
+  EXPECT_EQ(error_of(train, as_target),
+            train + ": column 'n' is named both as a feature (in the encoding) and as a target");
+  CsvOptions no_classes = with;
+  no_classes.encoding->class_names.clear();
+  EXPECT_EQ(error_of(train, no_classes),
+            train + ": CsvOptions::encoding has no class names (it was not learned for classification with one "
+                    "target)");
+  CsvOptions multilabel = with;
+  multilabel.targets = {"y", "n"};
+  multilabel.encoding->features = {"color"};
+  EXPECT_EQ(error_of(train, multilabel), train + ": the targets (y, n) differ from the encoding's class names (cat, dog)");
+  // An inconsistent encoding built by hand.
+  CsvOptions bad = with;
+  bad.encoding->fill_values["color"] = 1;
+  EXPECT_EQ(error_of(train, bad), train + ": CsvOptions::encoding: 'fill_values' names column 'color', which is "
+                                          "categorical (categorical columns are never imputed)");
+}
+
+TEST(CsvEncoding, CaliforniaSplitKeepsTheTrainingEncoding) {
+  // Training: the first 10,000 rows (all five proximities, 100 missing total_bedrooms, whose mean is
+  // 516.5390909090909); the rest has no ISLAND and its own total_bedrooms mean is 557.92.
+  const auto [train_path, rest_path] = split_california(10000);
+  const CsvDataset train = read_csv(train_path, kCalifornia);
+  ASSERT_EQ(train.x.rows(), 10000u);
+  EXPECT_DOUBLE_EQ(train.encoding.fill_values.at("total_bedrooms"), 516.5390909090909);
+  EXPECT_EQ(train.encoding.fill_values.size(), 8u);
+  const CsvDataset alone = read_csv(rest_path, kCalifornia);
+  EXPECT_EQ(alone.x.cols(), 12u);  // on its own: four proximity columns
+  CsvOptions with = kCalifornia;
+  with.encoding = train.encoding;
+  const CsvDataset rest = read_csv(rest_path, with);
+  ASSERT_EQ(rest.x.rows(), 10640u);
+  EXPECT_EQ(rest.feature_names, train.feature_names);
+  ASSERT_EQ(rest.x.cols(), 13u);
+  // Row 33 of the rest (original line 10035: INLAND, total_bedrooms missing).
+  EXPECT_FLOAT_EQ(rest.x(33, 4), 516.5390909090909f);
+  EXPECT_FLOAT_EQ(rest.x(33, 3), 2188.0f);
+  EXPECT_EQ(std::vector<Scalar>(rest.x.row(33) + 8, rest.x.row(33) + 13), (std::vector<Scalar>{0, 1, 0, 0, 0}));
+  for (std::size_t r = 0; r < rest.x.rows(); ++r) ASSERT_EQ(rest.x(r, 10), 0) << "row " << r;  // no ISLAND
+  EXPECT_EQ(rest.y.cols(), 1u);
+  // Through JSON, as a saved model would keep it: the same x.
+  CsvOptions from_json = kCalifornia;
+  from_json.encoding = csv_encoding_from_json(nlohmann::json::parse(to_json(train.encoding).dump()), "enc.json");
+  EXPECT_EQ(*from_json.encoding, train.encoding);
+  const CsvDataset again = read_csv(rest_path, from_json);
+  EXPECT_TRUE(std::equal(again.x.data(), again.x.data() + again.x.size(), rest.x.data()));
+  // Trained on the first 8,000 rows (no ISLAND), the rest's ISLAND rows (original line 8316) are an error.
+  const auto [small_train, small_rest] = split_california(8000);
+  CsvOptions small = kCalifornia;
+  small.encoding = read_csv(small_train, kCalifornia).encoding;
+  EXPECT_EQ(error_of(small_rest, small),
+            small_rest + ": line 316, column 'ocean_proximity': 'ISLAND' is not one of the encoding's categories "
+                         "for this column: '<1H OCEAN', 'INLAND', 'NEAR BAY', 'NEAR OCEAN'");
+}
+
+// ---- Encoding as JSON ------------------------------------------------------------------------
+
+std::string json_error_of(const std::string& text) {
+  try {
+    csv_encoding_from_json(nlohmann::json::parse(text), "model.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(CsvEncoding, JsonRoundTrip) {
+  const CsvEncoding encoding = {.features = {"size", "color"},
+                                .categories = {{"color", {"red", "blue"}}},
+                                .fill_values = {{"size", 0.1}},
+                                .class_names = {"10", "9"}};
+  const nlohmann::json json = to_json(encoding);
+  EXPECT_EQ(json.dump(), R"({"categories":{"color":["red","blue"]},"class_names":["10","9"],)"
+                         R"("features":["size","color"],"fill_values":{"size":0.1}})");
+  EXPECT_EQ(csv_encoding_from_json(nlohmann::json::parse(json.dump()), "model.json"), encoding);
+  const CsvEncoding empty;
+  EXPECT_EQ(to_json(empty).dump(), R"({"categories":{},"class_names":[],"features":[],"fill_values":{}})");
+  EXPECT_EQ(csv_encoding_from_json(to_json(empty), "model.json"), empty);
+  // Integer fill values are numbers too.
+  EXPECT_EQ(csv_encoding_from_json(nlohmann::json::parse(
+                                       R"({"features":["a"],"categories":{},"fill_values":{"a":3},"class_names":[]})"),
+                                   "model.json")
+                .fill_values.at("a"),
+            3.0);
+}
+
+TEST(CsvEncoding, JsonErrorsNameTheKey) {
+  const std::string valid_rest = R"("categories":{},"fill_values":{},"class_names":[])";
+  EXPECT_EQ(json_error_of("[]"), "model.json: CSV encoding: expected a JSON object, not an array");
+  EXPECT_EQ(json_error_of(R"({"features":[],)" + valid_rest + R"(,"target":"y"})"),
+            "model.json: CSV encoding: unknown key 'target' (the keys are features, categories, fill_values, "
+            "class_names)");
+  EXPECT_EQ(json_error_of(R"({"features":[],"categories":{},"fill_values":{}})"),
+            "model.json: CSV encoding: missing key 'class_names'");
+  EXPECT_EQ(json_error_of(R"({"features":"a",)" + valid_rest + "}"),
+            "model.json: CSV encoding: 'features' must be an array of strings, not a string");
+  EXPECT_EQ(json_error_of(R"({"features":["a",1],)" + valid_rest + "}"),
+            "model.json: CSV encoding: 'features[1]' must be a string, not a number");
+  EXPECT_EQ(json_error_of(R"({"features":["c"],"categories":[],"fill_values":{},"class_names":[]})"),
+            "model.json: CSV encoding: 'categories' must be an object (column: array of strings), not an array");
+  EXPECT_EQ(json_error_of(R"({"features":["c"],"categories":{"c":["x",null]},"fill_values":{},"class_names":[]})"),
+            "model.json: CSV encoding: 'categories.c[1]' must be a string, not null");
+  EXPECT_EQ(json_error_of(R"({"features":["a"],"categories":{},"fill_values":{"a":"1"},"class_names":[]})"),
+            "model.json: CSV encoding: 'fill_values.a' must be a number, not a string");
+  EXPECT_EQ(json_error_of(R"({"features":["a"],"categories":{},"fill_values":{"a":true},"class_names":[]})"),
+            "model.json: CSV encoding: 'fill_values.a' must be a number, not a boolean");
+  EXPECT_EQ(json_error_of(R"({"features":[],"categories":{},"fill_values":{},"class_names":{}})"),
+            "model.json: CSV encoding: 'class_names' must be an array of strings, not an object");
+  // Well-typed but inconsistent.
+  EXPECT_EQ(json_error_of(R"({"features":["a","a"],)" + valid_rest + "}"),
+            "model.json: CSV encoding: 'features' names 'a' twice");
+  EXPECT_EQ(json_error_of(R"({"features":["a"],"categories":{"c":["x"]},"fill_values":{},"class_names":[]})"),
+            "model.json: CSV encoding: 'categories' names column 'c', which is not in 'features'");
+  EXPECT_EQ(json_error_of(R"({"features":["c"],"categories":{"c":[]},"fill_values":{},"class_names":[]})"),
+            "model.json: CSV encoding: 'categories.c' is empty");
+  EXPECT_EQ(json_error_of(R"({"features":["c"],"categories":{"c":["x","x"]},"fill_values":{},"class_names":[]})"),
+            "model.json: CSV encoding: 'categories.c' names 'x' twice");
+  EXPECT_EQ(json_error_of(R"({"features":["a"],"categories":{},"fill_values":{"b":1},"class_names":[]})"),
+            "model.json: CSV encoding: 'fill_values' names column 'b', which is not in 'features'");
+  EXPECT_EQ(json_error_of(R"({"features":["a"],"categories":{},"fill_values":{"a":1e300},"class_names":[]})"),
+            "model.json: CSV encoding: 'fill_values.a' is not a finite number in Scalar's range");
+  EXPECT_EQ(json_error_of(R"({"features":[],"categories":{},"fill_values":{},"class_names":["x","x"]})"),
+            "model.json: CSV encoding: 'class_names' names 'x' twice");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 // Keras' class names and aliases are accepted too ("GlorotUniform", "normal", "uniform", "one", "zero").
 // Fans follow Keras: a kernel (I, O) has fan_in = I and fan_out = O; a vector of length n has
 // fan_in = fan_out = n.
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
@@ -34,7 +35,12 @@ struct Initializer {
 
   /// Parses a Keras name with its defaults. Throws mlp::Error listing the known names.
   static Initializer from_name(std::string_view name);
+  bool operator==(const Initializer&) const = default;
 };
+
+/// The name alone when every argument is that initializer's default, else
+/// {"type": name, <its arguments>} (what serialize.hpp reads back).
+nlohmann::json to_json(const Initializer& init);
 
 /// Fills w (rows, cols) for the given fans. Throws mlp::Error for an unknown name.
 void initialize(const Initializer& init, Matrix& w, std::size_t fan_in, std::size_t fan_out, Rng& rng);

@@ -2,6 +2,7 @@
 #pragma once
 // Regularizer: penalty = l1·Σ|w| + l2·Σw², added to the reported loss; gradient l1·sign(w) + 2·l2·w.
 // By name, Keras' documented factors: "l1" → l1 = 0.01, "l2" → l2 = 0.01, "l1_l2" → l1 = l2 = 0.01.
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,8 @@ struct Regularizer {
   /// dw += l1·sign(w) + 2·l2·w (scaled by `scale`).
   void add_gradient(ConstMatrixView w, MatrixView dw, double scale = 1) const;
 };
+
+/// null when inactive, else {"l1": l1, "l2": l2}.
+nlohmann::json to_json(const Regularizer& regularizer);
 
 }  // namespace mlp

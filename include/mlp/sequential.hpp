@@ -134,6 +134,11 @@ class Sequential {
   const Shape& output_shape() const;
   Optimizer& optimizer();
   const Loss& loss() const;
+  /// The compile settings (for saving the model).
+  const LossOptions& loss_options() const { return loss_options_; }
+  const std::vector<std::string>& metric_names() const { return metric_names_; }
+  const std::vector<std::string>& weighted_metric_names() const { return weighted_metric_names_; }
+  const ModelOptions& options() const { return options_; }
   /// Every trainable parameter, layer by layer, in params() order.
   std::vector<Param*> params();
   /// Generators: weights, dropout/noise, shuffling (their states are part of a checkpoint).

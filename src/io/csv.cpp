@@ -11,9 +11,12 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <system_error>
+
+#include <nlohmann/json.hpp>
 
 #include "mlp/error.hpp"
 
@@ -196,38 +199,171 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// Text class labels to indices: integer labels in numeric order, otherwise text in byte order.
-std::vector<std::size_t> label_indices(const std::vector<std::string>& labels, std::vector<std::string>& class_names) {
-  std::vector<long long> integers;
-  integers.reserve(labels.size());
+std::string quote(std::string_view s) {
+  std::string out(1, '\'');  // built by appending: see parse_number
+  out.append(s).push_back('\'');
+  return out;
+}
+
+// 'a', 'b', 'c' for an error message; long lists are cut after 20 values.
+std::string quoted_list(const std::vector<std::string>& values) {
+  constexpr std::size_t kShown = 20;
+  std::string out;
+  for (std::size_t i = 0; i < values.size() && i < kShown; ++i) out += (i > 0 ? ", " : "") + quote(values[i]);
+  if (values.size() > kShown) out += ", ... (" + std::to_string(values.size() - kShown) + " more)";
+  return out;
+}
+
+// A whole label as a decimal integer, as std::from_chars reads it.
+std::optional<long long> parse_integer(std::string_view s) {
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// The class names a training file's labels give: integers in numeric order, written in decimal,
+// when every label is an integer; otherwise the texts in byte order.
+std::vector<std::string> learn_class_names(const std::vector<std::string>& labels) {
+  std::set<long long> integers;
   for (const std::string& label : labels) {
-    long long v = 0;
-    const auto [end, ec] = std::from_chars(label.data(), label.data() + label.size(), v);
-    if (ec != std::errc() || end != label.data() + label.size()) {
-      integers.clear();
-      break;
+    const std::optional<long long> v = parse_integer(label);
+    if (!v) {
+      const std::set<std::string> texts(labels.begin(), labels.end());
+      return {texts.begin(), texts.end()};
     }
-    integers.push_back(v);
+    integers.insert(*v);
   }
-  std::vector<std::size_t> indices(labels.size());
-  if (integers.size() == labels.size()) {
-    const std::set<long long> sorted(integers.begin(), integers.end());
-    std::map<long long, std::size_t> index;
-    for (long long v : sorted) {
-      index.emplace(v, class_names.size());
-      class_names.push_back(std::to_string(v));
+  std::vector<std::string> names;
+  for (long long v : integers) names.push_back(std::to_string(v));
+  return names;
+}
+
+// Class label -> class index. When every class name is an integer as learn_class_names writes it,
+// a label matches by value ("07" is class "7", as it was when learning); otherwise byte for byte.
+class LabelIndex {
+ public:
+  explicit LabelIndex(const std::vector<std::string>& class_names) {
+    for (std::size_t i = 0; i < class_names.size(); ++i) {
+      const std::optional<long long> v = parse_integer(class_names[i]);
+      if (!v || std::to_string(*v) != class_names[i]) {
+        integers_ = false;
+        break;
+      }
+      by_value_.emplace(*v, i);
     }
-    for (std::size_t r = 0; r < labels.size(); ++r) indices[r] = index.at(integers[r]);
+    if (!integers_) {
+      by_value_.clear();
+      for (std::size_t i = 0; i < class_names.size(); ++i) by_text_.emplace(class_names[i], i);
+    }
+  }
+
+  std::optional<std::size_t> find(const std::string& label) const {
+    if (integers_) {
+      const std::optional<long long> v = parse_integer(label);
+      const auto it = v ? by_value_.find(*v) : by_value_.end();
+      if (it == by_value_.end()) return std::nullopt;
+      return it->second;
+    }
+    const auto it = by_text_.find(label);
+    if (it == by_text_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  bool integers_ = true;
+  std::map<long long, std::size_t> by_value_;
+  std::map<std::string, std::size_t> by_text_;
+};
+
+// An encoding must be usable as it stands: `where` starts each message ("<path>: CsvOptions::encoding").
+void check_encoding(const CsvEncoding& encoding, const std::string& where) {
+  const auto no_duplicates = [&](const std::vector<std::string>& names, const std::string& key) {
+    std::set<std::string> seen;
+    for (const std::string& name : names) {
+      if (!seen.insert(name).second) throw Error(where + ": " + quote(key) + " names " + quote(name) + " twice");
+    }
+  };
+  no_duplicates(encoding.features, "features");
+  for (const auto& [column, values] : encoding.categories) {
+    if (!contains(encoding.features, column)) {
+      throw Error(where + ": 'categories' names column " + quote(column) + ", which is not in 'features'");
+    }
+    if (values.empty()) throw Error(where + ": " + quote("categories." + column) + " is empty");
+    no_duplicates(values, "categories." + column);
+  }
+  for (const auto& [column, value] : encoding.fill_values) {
+    if (!contains(encoding.features, column)) {
+      throw Error(where + ": 'fill_values' names column " + quote(column) + ", which is not in 'features'");
+    }
+    if (encoding.categories.contains(column)) {
+      throw Error(where + ": 'fill_values' names column " + quote(column) +
+                  ", which is categorical (categorical columns are never imputed)");
+    }
+    if (!std::isfinite(value) || std::abs(value) > std::numeric_limits<Scalar>::max()) {
+      throw Error(where + ": " + quote("fill_values." + column) + " is not a finite number in Scalar's range");
+    }
+  }
+  no_duplicates(encoding.class_names, "class_names");
+}
+
+// The feature columns' indices in the header, in x's order, from the options (learning) or from
+// the encoding (applying it), with every check on how the options name columns.
+std::vector<std::size_t> feature_columns(const CsvOptions& options, const std::vector<std::string>& header,
+                                         const std::string& path) {
+  std::vector<std::size_t> out;
+  if (const std::optional<CsvEncoding>& given = options.encoding) {
+    if (!options.features.empty() && options.features != given->features) {
+      throw Error(path + ": CsvOptions::features (" + join(options.features) + ") differ from the encoding's (" +
+                  join(given->features) + "); leave them empty to use the encoding's");
+    }
+    std::vector<std::string> categorical;
+    for (const auto& [column, values] : given->categories) categorical.push_back(column);
+    if (!options.categorical.empty() &&
+        std::set<std::string>(options.categorical.begin(), options.categorical.end()) !=
+            std::set<std::string>(categorical.begin(), categorical.end())) {
+      throw Error(path + ": CsvOptions::categorical (" + join(options.categorical) +
+                  ") differs from the encoding's categorical columns (" + join(categorical) +
+                  "); leave it empty to use the encoding's");
+    }
+    out = find_columns(given->features, header, path, "the encoding's features");
+    for (const std::string& name : given->features) {
+      if (contains(options.targets, name)) {
+        throw Error(path + ": column '" + name + "' is named both as a feature (in the encoding) and as a target");
+      }
+    }
+    return out;
+  }
+  if (options.features.empty()) {
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      if (!contains(options.targets, header[c])) out.push_back(c);
+    }
   } else {
-    const std::set<std::string> sorted(labels.begin(), labels.end());
-    std::map<std::string, std::size_t> index;
-    for (const std::string& v : sorted) {
-      index.emplace(v, class_names.size());
-      class_names.push_back(v);
+    out = find_columns(options.features, header, path, "features");
+    for (const std::string& name : options.features) {
+      if (contains(options.targets, name)) {
+        throw Error(path + ": column '" + name + "' is named both as a feature and as a target");
+      }
     }
-    for (std::size_t r = 0; r < labels.size(); ++r) indices[r] = index.at(labels[r]);
   }
-  return indices;
+  for (const std::string& name : options.categorical) {
+    find_columns({name}, header, path, "categorical");
+    if (contains(options.targets, name)) {
+      throw Error(path + ": column '" + name +
+                  "' is a target and cannot be categorical (text labels need Task::kClassification)");
+    }
+    if (!options.features.empty() && !contains(options.features, name)) {
+      throw Error(path + ": categorical column '" + name + "' is not among the features");
+    }
+  }
+  return out;
+}
+
+// "a string", "an array", "null": what a JSON value is, for an error message.
+std::string a_type(const nlohmann::json& value) {
+  if (value.is_null()) return "null";
+  const std::string name = value.type_name();
+  return (value.is_array() || value.is_object() ? "an " : "a ") + name;
 }
 
 }  // namespace
@@ -263,41 +399,44 @@ CsvDataset read_csv(const std::string& path, const CsvOptions& options) {
     }
   }
 
-  // Which columns, in which role.
+  // Which columns, in which role; with an encoding, what each may hold.
+  const CsvEncoding* const given = options.encoding ? &*options.encoding : nullptr;
+  if (given) check_encoding(*given, path + ": CsvOptions::encoding");
   const std::vector<std::size_t> target_cols = find_columns(options.targets, header, path, "targets");
-  std::vector<std::size_t> feature_cols;
-  if (options.features.empty()) {
-    for (std::size_t c = 0; c < header.size(); ++c) {
-      if (!contains(options.targets, header[c])) feature_cols.push_back(c);
-    }
-  } else {
-    feature_cols = find_columns(options.features, header, path, "features");
-    for (const std::string& name : options.features) {
-      if (contains(options.targets, name)) {
-        throw Error(path + ": column '" + name + "' is named both as a feature and as a target");
-      }
-    }
-  }
-  for (const std::string& name : options.categorical) {
-    find_columns({name}, header, path, "categorical");
-    if (contains(options.targets, name)) {
-      throw Error(path + ": column '" + name +
-                  "' is a target and cannot be categorical (text labels need Task::kClassification)");
-    }
-    if (!options.features.empty() && !contains(options.features, name)) {
-      throw Error(path + ": categorical column '" + name + "' is not among the features");
-    }
-  }
+  const std::vector<std::size_t> feature_cols = feature_columns(options, header, path);
   const bool classify = options.task == CsvOptions::Task::kClassification;
-  if (classify && target_cols.empty()) throw Error(path + ": classification needs a target column (CsvOptions::targets)");
+  if (classify && target_cols.empty() && !given) {
+    throw Error(path + ": classification needs a target column (CsvOptions::targets)");
+  }
   const bool multilabel = classify && target_cols.size() > 1;
   const bool single_label = classify && target_cols.size() == 1;
+  std::optional<LabelIndex> given_labels;
+  if (given && single_label) {
+    if (given->class_names.empty()) {
+      throw Error(path + ": CsvOptions::encoding has no class names (it was not learned for classification "
+                         "with one target)");
+    }
+    given_labels.emplace(given->class_names);
+  }
+  if (given && multilabel && given->class_names != options.targets) {
+    throw Error(path + ": the targets (" + join(options.targets) + ") differ from the encoding's class names (" +
+                join(given->class_names) + ")");
+  }
+  std::vector<bool> is_categorical(feature_cols.size());
+  std::vector<std::vector<std::string>> categories(feature_cols.size());  // one-hot order
+  std::vector<std::set<std::string>> known(feature_cols.size());         // the encoding's categories
+  for (std::size_t f = 0; f < feature_cols.size(); ++f) {
+    const std::string& column = header[feature_cols[f]];
+    if (!given) {
+      is_categorical[f] = contains(options.categorical, column);
+    } else if (const auto it = given->categories.find(column); it != given->categories.end()) {
+      is_categorical[f] = true;
+      categories[f] = it->second;
+      known[f].insert(it->second.begin(), it->second.end());
+    }
+  }
 
   // Read every selected cell, row by row, so that the first error reported is the first in the file.
-  std::vector<bool> is_categorical(feature_cols.size());
-  for (std::size_t f = 0; f < feature_cols.size(); ++f) {
-    is_categorical[f] = contains(options.categorical, header[feature_cols[f]]);
-  }
   constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();  // only ever set by is_missing
   std::vector<std::vector<double>> numbers(feature_cols.size());  // numbers[f][r], NaN = missing
   std::vector<std::vector<std::string>> texts(feature_cols.size());  // categorical cells
@@ -317,10 +456,19 @@ CsvDataset read_csv(const std::string& path, const CsvOptions& options) {
         }
         if (options.impute == CsvOptions::Impute::kNone) {
           throw Error(at_cell(path, line, column) +
-                      "missing value (set CsvOptions::impute to fill it with the column mean or median)");
+                      "missing value (to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], CsvOptions::impute in C++)");
+        }
+        if (given && !given->fill_values.contains(column)) {
+          throw Error(at_cell(path, line, column) +
+                      "missing value, and CsvOptions::encoding has no fill value for this column (it was "
+                      "learned with CsvOptions::impute = kNone)");
         }
         numbers[f].push_back(kMissing);
       } else if (is_categorical[f]) {
+        if (given && !known[f].contains(cell)) {
+          throw Error(at_cell(path, line, column) + quote(cell) +
+                      " is not one of the encoding's categories for this column: " + quoted_list(categories[f]));
+        }
         texts[f].push_back(cell);
       } else {
         numbers[f].push_back(parse_number(cell, {path, line, column, feature_hint}));
@@ -331,7 +479,12 @@ CsvDataset read_csv(const std::string& path, const CsvOptions& options) {
       const std::string& column = header[target_cols[t]];
       if (is_missing(cell)) throw Error(at_cell(path, line, column) + "missing target value");
       if (single_label) {
-        labels.emplace_back(trim(cell));
+        std::string label(trim(cell));
+        if (given_labels && !given_labels->find(label)) {
+          throw Error(at_cell(path, line, column) + "label " + quote(label) +
+                      " is not one of the encoding's classes: " + quoted_list(given->class_names));
+        }
+        labels.push_back(std::move(label));
         continue;
       }
       const double v = parse_number(cell, {path, line, column, multilabel ? "" : target_hint});
@@ -342,30 +495,44 @@ CsvDataset read_csv(const std::string& path, const CsvOptions& options) {
     }
   }
 
-  // x: numeric columns as read (missing ones imputed), categorical ones expanded to one-hot.
+  // x: numeric columns as read (missing ones imputed), categorical ones expanded to one-hot. Without
+  // an encoding, what is learned here goes into out.encoding.
   CsvDataset out;
-  std::vector<std::vector<std::string>> categories(feature_cols.size());
   for (std::size_t f = 0; f < feature_cols.size(); ++f) {
     const std::string& column = header[feature_cols[f]];
+    if (!given) out.encoding.features.push_back(column);
     if (is_categorical[f]) {
-      const std::set<std::string> sorted(texts[f].begin(), texts[f].end());
-      categories[f].assign(sorted.begin(), sorted.end());
+      if (!given) {
+        const std::set<std::string> sorted(texts[f].begin(), texts[f].end());
+        categories[f].assign(sorted.begin(), sorted.end());
+        out.encoding.categories[column] = categories[f];
+      }
       for (const std::string& value : categories[f]) out.feature_names.push_back(column + "=" + value);
       continue;
     }
     out.feature_names.push_back(column);
-    std::vector<double> present;
-    for (double v : numbers[f]) {
-      if (!std::isnan(v)) present.push_back(v);
-    }
-    if (present.size() == n) continue;
-    if (present.empty()) throw Error(path + ": column '" + column + "': every value is missing, nothing to impute from");
+    if (options.impute == CsvOptions::Impute::kNone) continue;  // nothing is missing: the loop made sure
     double fill = 0;
-    if (options.impute == CsvOptions::Impute::kMedian) {
-      fill = median(present);
+    if (given) {
+      const auto it = given->fill_values.find(column);
+      if (it == given->fill_values.end()) continue;  // nothing is missing: the loop made sure
+      fill = it->second;
     } else {
-      for (double v : present) fill += v;
-      fill /= static_cast<double>(present.size());
+      // Learned for every numeric column, even one with nothing missing: a later file may miss values there.
+      std::vector<double> present;
+      for (double v : numbers[f]) {
+        if (!std::isnan(v)) present.push_back(v);
+      }
+      if (present.empty()) {
+        throw Error(path + ": column '" + column + "': every value is missing, nothing to impute from");
+      }
+      if (options.impute == CsvOptions::Impute::kMedian) {
+        fill = median(present);
+      } else {
+        for (double v : present) fill += v;
+        fill /= static_cast<double>(present.size());
+      }
+      out.encoding.fill_values[column] = fill;
     }
     for (double& v : numbers[f]) {
       if (std::isnan(v)) v = fill;
@@ -375,10 +542,9 @@ CsvDataset read_csv(const std::string& path, const CsvOptions& options) {
   std::size_t col = 0;
   for (std::size_t f = 0; f < feature_cols.size(); ++f) {
     if (is_categorical[f]) {
-      for (std::size_t r = 0; r < n; ++r) {
-        const auto it = std::lower_bound(categories[f].begin(), categories[f].end(), texts[f][r]);
-        out.x(r, col + static_cast<std::size_t>(it - categories[f].begin())) = 1;
-      }
+      std::map<std::string, std::size_t> position;
+      for (std::size_t i = 0; i < categories[f].size(); ++i) position.emplace(categories[f][i], i);
+      for (std::size_t r = 0; r < n; ++r) out.x(r, col + position.at(texts[f][r])) = 1;
       col += categories[f].size();
     } else {
       for (std::size_t r = 0; r < n; ++r) out.x(r, col) = static_cast<Scalar>(numbers[f][r]);
@@ -389,16 +555,78 @@ CsvDataset read_csv(const std::string& path, const CsvOptions& options) {
   // y.
   for (std::size_t c : target_cols) out.target_names.push_back(header[c]);
   if (single_label) {
-    const std::vector<std::size_t> indices = label_indices(labels, out.class_names);
+    out.class_names = given ? given->class_names : learn_class_names(labels);
+    const LabelIndex index(out.class_names);
     out.y = Matrix(n, out.class_names.size());
-    for (std::size_t r = 0; r < n; ++r) out.y(r, indices[r]) = 1;
+    for (std::size_t r = 0; r < n; ++r) out.y(r, index.find(labels[r]).value()) = 1;
   } else {
     if (multilabel) out.class_names = out.target_names;
+    if (classify && target_cols.empty()) out.class_names = given->class_names;  // data to predict on
     out.y = Matrix(n, target_cols.size());
     for (std::size_t t = 0; t < target_cols.size(); ++t) {
       for (std::size_t r = 0; r < n; ++r) out.y(r, t) = static_cast<Scalar>(target_numbers[t][r]);
     }
   }
+  if (given) {
+    out.encoding = *given;
+  } else {
+    out.encoding.class_names = out.class_names;
+  }
+  return out;
+}
+
+nlohmann::json to_json(const CsvEncoding& encoding) {
+  nlohmann::json categories = nlohmann::json::object();
+  for (const auto& [column, values] : encoding.categories) categories[column] = values;
+  nlohmann::json fill_values = nlohmann::json::object();
+  for (const auto& [column, value] : encoding.fill_values) fill_values[column] = value;
+  nlohmann::json out = nlohmann::json::object();
+  out["features"] = encoding.features;
+  out["categories"] = std::move(categories);
+  out["fill_values"] = std::move(fill_values);
+  out["class_names"] = encoding.class_names;
+  return out;
+}
+
+CsvEncoding csv_encoding_from_json(const nlohmann::json& json, const std::string& source) {
+  const std::string where = source + ": CSV encoding";
+  const auto expect = [&](const nlohmann::json& value, bool ok, const std::string& key, const char* what) {
+    if (!ok) throw Error(where + ": " + quote(key) + " must be " + what + ", not " + a_type(value));
+  };
+  const auto strings = [&](const nlohmann::json& value, const std::string& key) {
+    expect(value, value.is_array(), key, "an array of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      expect(value[i], value[i].is_string(), key + "[" + std::to_string(i) + "]", "a string");
+      out.push_back(value[i].get<std::string>());
+    }
+    return out;
+  };
+  if (!json.is_object()) throw Error(where + ": expected a JSON object, not " + a_type(json));
+  const std::vector<std::string> keys = {"features", "categories", "fill_values", "class_names"};
+  for (const auto& item : json.items()) {
+    if (!contains(keys, item.key())) {
+      throw Error(where + ": unknown key " + quote(item.key()) + " (the keys are " + join(keys) + ")");
+    }
+  }
+  for (const std::string& key : keys) {
+    if (!json.contains(key)) throw Error(where + ": missing key " + quote(key));
+  }
+  CsvEncoding out;
+  out.features = strings(json.at("features"), "features");
+  const nlohmann::json& categories = json.at("categories");
+  expect(categories, categories.is_object(), "categories", "an object (column: array of strings)");
+  for (const auto& item : categories.items()) {
+    out.categories[item.key()] = strings(item.value(), "categories." + item.key());
+  }
+  const nlohmann::json& fill_values = json.at("fill_values");
+  expect(fill_values, fill_values.is_object(), "fill_values", "an object (column: number)");
+  for (const auto& item : fill_values.items()) {
+    expect(item.value(), item.value().is_number(), "fill_values." + item.key(), "a number");
+    out.fill_values[item.key()] = item.value().get<double>();
+  }
+  out.class_names = strings(json.at("class_names"), "class_names");
+  check_encoding(out, where);
   return out;
 }
 

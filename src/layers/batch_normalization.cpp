@@ -8,12 +8,6 @@
 #include "mlp/parallel.hpp"
 
 namespace mlp {
-namespace {
-nlohmann::json regularizer_config(const Regularizer& r) {
-  if (!r.active()) return nullptr;
-  return {{"l1", r.l1}, {"l2", r.l2}};
-}
-}  // namespace
 
 BatchNormalization::BatchNormalization() : BatchNormalization(Options{}) {}
 
@@ -189,12 +183,12 @@ nlohmann::json BatchNormalization::config() const {
           {"epsilon", options_.epsilon},
           {"center", options_.center},
           {"scale", options_.scale},
-          {"beta_initializer", options_.beta_initializer.name},
-          {"gamma_initializer", options_.gamma_initializer.name},
-          {"moving_mean_initializer", options_.moving_mean_initializer.name},
-          {"moving_variance_initializer", options_.moving_variance_initializer.name},
-          {"beta_regularizer", regularizer_config(options_.beta_regularizer)},
-          {"gamma_regularizer", regularizer_config(options_.gamma_regularizer)}};
+          {"beta_initializer", to_json(options_.beta_initializer)},
+          {"gamma_initializer", to_json(options_.gamma_initializer)},
+          {"moving_mean_initializer", to_json(options_.moving_mean_initializer)},
+          {"moving_variance_initializer", to_json(options_.moving_variance_initializer)},
+          {"beta_regularizer", to_json(options_.beta_regularizer)},
+          {"gamma_regularizer", to_json(options_.gamma_regularizer)}};
 }
 
 }  // namespace mlp

@@ -76,18 +76,14 @@ double Dense::regularization_loss() const {
 }
 
 nlohmann::json Dense::config() const {
-  auto regularizer = [](const Regularizer& r) -> nlohmann::json {
-    if (!r.active()) return nullptr;
-    return {{"l1", r.l1}, {"l2", r.l2}};
-  };
   return {{"units", options_.units},
           {"activation", activation_.name()},
           {"use_bias", options_.use_bias},
-          {"kernel_initializer", options_.kernel_initializer.name},
-          {"bias_initializer", options_.bias_initializer.name},
-          {"kernel_regularizer", regularizer(options_.kernel_regularizer)},
-          {"bias_regularizer", regularizer(options_.bias_regularizer)},
-          {"activity_regularizer", regularizer(options_.activity_regularizer)}};
+          {"kernel_initializer", to_json(options_.kernel_initializer)},
+          {"bias_initializer", to_json(options_.bias_initializer)},
+          {"kernel_regularizer", to_json(options_.kernel_regularizer)},
+          {"bias_regularizer", to_json(options_.bias_regularizer)},
+          {"activity_regularizer", to_json(options_.activity_regularizer)}};
 }
 
 }  // namespace mlp

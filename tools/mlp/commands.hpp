@@ -8,6 +8,7 @@
 
 namespace mlp::cli {
 
+// Exit codes (docs/cli.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;  // an mlp::Error: bad input, named in the message
 inline constexpr int kExitUsage = 2;  // bad command line
@@ -16,5 +17,9 @@ using Runner = std::function<int()>;
 
 /// `mlp data fetch NAME` and `mlp data info NAME`.
 void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// `mlp train CONFIG`.
+void add_train_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// `mlp evaluate`, `mlp predict`, `mlp summary`.
+void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 
 }  // namespace mlp::cli

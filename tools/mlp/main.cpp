@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The `mlp` command line: `--version`, `summary`, `data fetch|info`; train, evaluate and predict
-// build on it.
+// The `mlp` command line: data, train, evaluate, predict, summary. Each subcommand lives in its own
+// file and registers itself through commands.hpp. Exit codes: 0 success, 1 an error in the input
+// (the message names the file, line, key or layer), 2 a bad command line.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -9,38 +10,22 @@
 
 #include "commands.hpp"
 #include "mlp/error.hpp"
-#include "mlp/models/reference.hpp"
 #include "mlp/ops.hpp"
-#include "mlp/sequential.hpp"
-
-namespace {
-using mlp::cli::kExitError;
-using mlp::cli::kExitOk;
-using mlp::cli::kExitUsage;
-
-int run_summary(const std::string& example) {
-  if (example != "mnist_mlp") {
-    fmt::print(stderr, "mlp summary: unknown built-in example '{}'; known: mnist_mlp\n", example);
-    return kExitUsage;
-  }
-  mlp::Sequential model;
-  mlp::add_reference_mnist_layers(model);
-  mlp::compile_reference_mnist(model);
-  fmt::print("{}", model.summary());
-  return kExitOk;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
+  using mlp::cli::kExitError;
+  using mlp::cli::kExitOk;
+  using mlp::cli::kExitUsage;
   CLI::App app{"mlp: build, train, evaluate and ship multilayer perceptrons"};
   app.set_version_flag("--version", fmt::format("mlp {} (GEMM: {})", MLP_VERSION, mlp::gemm_backend()));
   app.require_subcommand(0, 1);
+  app.footer("Exit codes: 0 success, 1 bad input (the message names the file, line, key or layer), "
+             "2 bad command line.\nDocs: docs/guide.md (C++), docs/cli.md, docs/config.md.");
 
-  std::string example = "mnist_mlp";
-  CLI::App* summary = app.add_subcommand("summary", "Print a model's summary as Keras does");
-  summary->add_option("--example", example, "Built-in example model")->capture_default_str();
   std::vector<std::pair<CLI::App*, mlp::cli::Runner>> runners;
   mlp::cli::add_data_commands(app, runners);
+  mlp::cli::add_train_command(app, runners);
+  mlp::cli::add_model_commands(app, runners);
 
   try {
     app.parse(argc, argv);
@@ -48,7 +33,6 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   try {
-    if (summary->parsed()) return run_summary(example);
     for (const auto& [command, run] : runners) {
       if (command->parsed()) return run();
     }
@@ -56,6 +40,10 @@ int main(int argc, char** argv) {
     return kExitOk;
   } catch (const mlp::Error& e) {
     fmt::print(stderr, "mlp: error: {}\n", e.what());
+    return kExitError;
+  } catch (const std::exception& e) {
+    // Anything else is a bug or an exhausted resource; still a clean message and a non-zero exit.
+    fmt::print(stderr, "mlp: internal error: {}\n", e.what());
     return kExitError;
   }
 }

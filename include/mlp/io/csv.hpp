@@ -11,12 +11,39 @@
 // enter x silently. Blank lines are skipped (as pandas does). A UTF-8 byte-order mark is skipped.
 // Every error is an mlp::Error whose message starts with the file path and names the line (1-based,
 // as an editor shows it; for a record spanning several lines, the line it starts on) and column.
+//
+// Reading a training file learns an encoding (CsvEncoding: feature columns, categories, fill values,
+// class names); passing it back in CsvOptions::encoding reads a test set or data to predict on with
+// exactly the same columns of x and y, so a model sees every later file as it saw the training file.
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "mlp/matrix.hpp"
 
 namespace mlp {
+
+/// What read_csv learned from a training file, to apply unchanged to other files
+/// (CsvOptions::encoding). Serialize it with to_json / csv_encoding_from_json.
+struct CsvEncoding {
+  /// The feature columns, in x's order (before one-hot expansion).
+  std::vector<std::string> features;
+  /// Categorical column → its values, in one-hot order (the training file's values, sorted).
+  std::map<std::string, std::vector<std::string>> categories;
+  /// Numeric feature column → the value a missing cell gets. Learned with CsvOptions::impute other
+  /// than kNone for EVERY numeric feature column (a later file may miss values where the training file
+  /// had none); empty with kNone.
+  std::map<std::string, double> fill_values;
+  /// Classification with one target: the label of each class index (integer labels in decimal).
+  /// Multilabel: the target column names. Regression: empty.
+  std::vector<std::string> class_names;
+
+  /// Equal when every member is, orders included.
+  bool operator==(const CsvEncoding&) const = default;
+};
 
 /// What read_csv takes from the file and how it turns text into numbers.
 struct CsvOptions {
@@ -42,6 +69,15 @@ struct CsvOptions {
   std::vector<std::string> categorical;
   Impute impute = Impute::kNone;
   Task task = Task::kRegression;
+  /// Set: apply this encoding (usually CsvDataset::encoding of the training file) instead of learning
+  /// one. x gets the encoding's feature columns in its order (the file holds them in any order, and
+  /// may hold others, which are ignored); a categorical cell must be one of the encoding's categories;
+  /// a missing numeric feature value gets the encoding's fill value (when impute is not kNone; which
+  /// of kMean/kMedian does not matter then); a class label must be one of its class names (integer
+  /// class names match by value, so "07" is class "7"). `features` and `categorical` may then be left
+  /// empty; if given they must name the encoding's columns. With no targets, classification is allowed
+  /// too (data to predict on): y has no columns and class_names are the encoding's.
+  std::optional<CsvEncoding> encoding;
 };
 
 /// A table read from CSV: x (N, F) features, y (N, T) targets.
@@ -54,6 +90,8 @@ struct CsvDataset {
   /// Classification with one target: the label of each class index, as written in the file for text
   /// labels, in decimal for integer labels. Multilabel: the target column names. Regression: empty.
   std::vector<std::string> class_names;
+  /// What was learned from this file, or a copy of CsvOptions::encoding when one was given.
+  CsvEncoding encoding;
 };
 
 /// Reads a CSV file as described above. Throws mlp::Error, message starting with the path, on: a file
@@ -61,6 +99,21 @@ struct CsvDataset {
 /// differs from the header's; an unknown or duplicated column name (the message lists the columns);
 /// a cell that is not a number in a numeric column (text in a feature column suggests listing it in
 /// `categorical`); a missing value that is not to be imputed; a multilabel target other than 0 or 1.
+/// With CsvOptions::encoding also on: an inconsistent encoding (see csv_encoding_from_json); a feature
+/// column of the encoding that the file lacks (the message lists the file's columns); a category or a
+/// class label the encoding does not know (the message lists the known ones: an unseen value is never
+/// encoded as all zeros); a missing value in a column the encoding has no fill value for.
 CsvDataset read_csv(const std::string& path, const CsvOptions& options = {});
+
+/// The encoding as a JSON object: {"features": [...], "categories": {column: [...]},
+/// "fill_values": {column: number}, "class_names": [...]}.
+nlohmann::json to_json(const CsvEncoding& encoding);
+
+/// Reads to_json's object back, strictly: every key present, no other key, each of its type. Throws
+/// mlp::Error, message starting with `source` (e.g. the file the JSON came from) and naming the key,
+/// on a wrong type, an unknown or missing key, and on an inconsistent encoding: a duplicated feature,
+/// category or class name; a categories or fill_values column that is not a feature; an empty category
+/// list; a fill value for a categorical column or one that is not finite in Scalar's range.
+CsvEncoding csv_encoding_from_json(const nlohmann::json& json, const std::string& source);
 
 }  // namespace mlp

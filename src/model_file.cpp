@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+#include "mlp/model_file.hpp"
+
+#include <set>
+
+#include "mlp/io/safetensors.hpp"
+#include "mlp/serialize.hpp"
+
+namespace mlp {
+namespace {
+
+constexpr std::string_view kFormat = "mlp.model";
+
+// Keras shapes: a kernel is (I, O); vectors (bias, gamma, moving statistics) are (O,).
+std::vector<std::size_t> tensor_shape(const Param& p) {
+  if (p.name != "kernel" && p.value.rows() == 1) return {p.value.cols()};
+  return {p.value.rows(), p.value.cols()};
+}
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+// Every saved buffer of the model with its tensor name, params() then state() per layer.
+std::vector<std::pair<std::string, Param*>> saved_buffers(Sequential& model) {
+  std::vector<std::pair<std::string, Param*>> out;
+  for (const auto& layer : model.layers()) {
+    for (Param* p : layer->params()) out.emplace_back(layer->name() + "/" + p->name, p);
+    for (Param* p : layer->state()) out.emplace_back(layer->name() + "/" + p->name, p);
+  }
+  return out;
+}
+
+nlohmann::json parse_metadata(const TensorFile& file, const std::string& key, const std::string& path) {
+  auto it = file.metadata.find(key);
+  if (it == file.metadata.end()) throw Error(path + ": not an mlp model file: metadata has no \"" + key + "\"");
+  try {
+    return nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": corrupt model file: metadata \"" + key + "\" is not valid JSON (" + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+void save_model(const std::string& path, Sequential& model, const nlohmann::json& extra) {
+  if (!model.built()) {
+    throw Error("save_model: the model '" + model.name() + "' is not built yet (give it an input shape)");
+  }
+  TensorFile file;
+  file.metadata["format"] = kFormat;
+  file.metadata["format_version"] = std::to_string(kModelFormatVersion);
+  file.metadata["mlp_version"] = MLP_VERSION;
+  file.metadata["model"] = sequential_config(model).dump();
+  if (model.compiled()) file.metadata["compile"] = compile_config(model).dump();
+  file.metadata["extra"] = extra.is_null() ? "{}" : extra.dump();
+  for (const auto& [name, p] : saved_buffers(model)) {
+    Tensor t{.name = name, .shape = tensor_shape(*p), .data = {}};
+    t.data.reserve(p->value.size());
+    for (std::size_t r = 0; r < p->value.rows(); ++r) {
+      const Scalar* row = p->value.row(r);
+      for (std::size_t c = 0; c < p->value.cols(); ++c) t.data.push_back(static_cast<float>(row[c]));
+    }
+    file.tensors.push_back(std::move(t));
+  }
+  write_safetensors(path, file);
+}
+
+SavedModel load_model(const std::string& path) {
+  const TensorFile file = read_safetensors(path);
+  auto format = file.metadata.find("format");
+  if (format == file.metadata.end() || format->second != kFormat) {
+    throw Error(path + ": a safetensors file, but not an mlp model (its metadata has no \"format\": \"" +
+                std::string(kFormat) + "\"); only files written by mlp can be loaded");
+  }
+  auto version_it = file.metadata.find("format_version");
+  int version = 0;
+  try {
+    if (version_it != file.metadata.end()) version = std::stoi(version_it->second);
+  } catch (const std::exception&) {
+    version = 0;
+  }
+  if (version <= 0) throw Error(path + ": corrupt model file: bad or missing \"format_version\"");
+  if (version > kModelFormatVersion) {
+    throw Error(path + ": written by a newer mlp (model format version " + std::to_string(version) +
+                "); this mlp " + MLP_VERSION + " reads version " + std::to_string(kModelFormatVersion) +
+                " — upgrade mlp to load it");
+  }
+
+  SavedModel saved;
+  const nlohmann::json model_json = parse_metadata(file, "model", path);
+  SourceMap source{.file = path, .lines = {}};
+  try {
+    saved.model = sequential_from_config(ConfigObject(model_json, "model", &source));
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()).starts_with(path) ? e.what() : path + ": " + e.what());
+  }
+  if (!saved.model->built()) throw Error(path + ": model: no input_shape; the file cannot be used");
+
+  std::set<std::string> expected;
+  for (const auto& [name, p] : saved_buffers(*saved.model)) {
+    expected.insert(name);
+    const Tensor* t = file.find(name);
+    if (t == nullptr) throw Error(path + ": tensor '" + name + "' is missing");
+    const auto want = tensor_shape(*p);
+    const bool vector_as_row = want.size() == 1 && t->shape == std::vector<std::size_t>{1, want[0]};
+    if (t->shape != want && !vector_as_row) {
+      throw Error(path + ": tensor '" + name + "' has shape " + shape_text(t->shape) + ", the model needs " +
+                  shape_text(want));
+    }
+    std::size_t k = 0;
+    for (std::size_t r = 0; r < p->value.rows(); ++r) {
+      Scalar* row = p->value.row(r);
+      for (std::size_t c = 0; c < p->value.cols(); ++c) row[c] = static_cast<Scalar>(t->data[k++]);
+    }
+  }
+  for (const auto& t : file.tensors) {
+    // Checkpoints (a later format addition) keep optimizer state under "optimizer/".
+    if (!expected.contains(t.name) && !t.name.starts_with("optimizer/")) {
+      throw Error(path + ": tensor '" + t.name + "' belongs to no layer of the model");
+    }
+  }
+
+  if (file.metadata.contains("compile")) {
+    const nlohmann::json compile_json = parse_metadata(file, "compile", path);
+    try {
+      saved.model->compile(compile_options_from_config(ConfigObject(compile_json, "compile", &source)));
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()).starts_with(path) ? e.what() : path + ": " + e.what());
+    }
+  }
+  saved.extra = file.metadata.contains("extra") ? parse_metadata(file, "extra", path) : nlohmann::json::object();
+  return saved;
+}
+
+void copy_weights(Sequential& from, Sequential& to) {
+  auto src = saved_buffers(from);
+  auto dst = saved_buffers(to);
+  if (src.size() != dst.size()) {
+    throw Error("copy_weights: '" + from.name() + "' has " + std::to_string(src.size()) + " weight buffers, '" +
+                to.name() + "' has " + std::to_string(dst.size()));
+  }
+  for (std::size_t i = 0; i < src.size(); ++i) {
+    const Matrix& a = src[i].second->value;
+    Matrix& b = dst[i].second->value;
+    if (a.rows() != b.rows() || a.cols() != b.cols()) {
+      throw Error("copy_weights: '" + src[i].first + "' and '" + dst[i].first + "' differ in shape");
+    }
+    for (std::size_t r = 0; r < a.rows(); ++r) std::copy(a.row(r), a.row(r) + a.cols(), b.row(r));
+  }
+}
+
+}  // namespace mlp

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+// Layers, initializers, regularizers and whole Sequential models from their flat configs.
+// Optimizers, schedules and losses are in serialize_compile.cpp.
+#include <algorithm>
+#include <cctype>
+
+#include "mlp/layers/activation.hpp"
+#include "mlp/layers/alpha_dropout.hpp"
+#include "mlp/layers/batch_normalization.hpp"
+#include "mlp/layers/dense.hpp"
+#include "mlp/layers/dropout.hpp"
+#include "mlp/layers/flatten.hpp"
+#include "mlp/layers/gaussian_noise.hpp"
+#include "mlp/layers/input_layer.hpp"
+#include "mlp/layers/leaky_relu.hpp"
+#include "mlp/serialize.hpp"
+
+namespace mlp {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::optional<std::uint64_t> read_seed(ConfigObject& c) {
+  const auto* v = c.find("seed");
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  const auto seed = c.get_int("seed");
+  if (*seed < 0) throw c.error("seed", "expected a non-negative integer, got " + std::to_string(*seed));
+  return static_cast<std::uint64_t>(*seed);
+}
+
+// A required key is checked after every other key was read, so that a misspelt one ("unit = 256")
+// is reported as the unknown key it is, with the allowed keys listed, rather than as a missing one.
+void require(ConfigObject& c, std::string_view key, const std::string& what) {
+  if (c.has(key)) return;
+  c.finish();
+  throw c.error(key, "required (" + what + ")");
+}
+
+// "model.layers[2] (Dense): units must be positive, got 0" from the constructor's
+// "Dense: units must be positive, got 0".
+Error constructor_error(const ConfigObject& c, const std::string& type, std::string what) {
+  if (what.starts_with(type + ": ")) what.erase(0, type.size() + 2);
+  return Error((c.source() ? c.source()->locate(c.path()) : std::string()) + c.path() + " (" + type + "): " + what);
+}
+
+// Keras writes keys whose value we support only at one setting (axis = -1, noise_shape = null):
+// accepted at that value so Keras-shaped configs load, refused otherwise.
+void fixed_key(ConfigObject& c, std::string_view key, const nlohmann::json& only) {
+  const auto* v = c.find(key);
+  if (v != nullptr && *v != only) {
+    throw c.error(key, "only " + only.dump() + " is supported, got " + describe_json_type(*v));
+  }
+}
+
+std::unique_ptr<Layer> make_layer(const std::string& type, ConfigObject& c) {
+  if (type == "InputLayer") {
+    InputLayer::Options o;
+    o.shape = c.get_sizes("shape");
+    require(c, "shape", "one sample's shape, e.g. [28, 28]");
+    return std::make_unique<InputLayer>(o);
+  }
+  if (type == "Flatten") {
+    fixed_key(c, "data_format", "channels_last");
+    return std::make_unique<Flatten>();
+  }
+  if (type == "Dense") {
+    Dense::Options o;
+    o.units = c.get_size("units", 0);
+    o.activation = c.get_string("activation", o.activation);
+    o.use_bias = c.get_bool("use_bias", o.use_bias);
+    o.kernel_initializer = initializer_from_config(c, "kernel_initializer", "glorot_uniform");
+    o.bias_initializer = initializer_from_config(c, "bias_initializer", "zeros");
+    o.kernel_regularizer = regularizer_from_config(c, "kernel_regularizer");
+    o.bias_regularizer = regularizer_from_config(c, "bias_regularizer");
+    o.activity_regularizer = regularizer_from_config(c, "activity_regularizer");
+    require(c, "units", "the number of output units");
+    return std::make_unique<Dense>(o);
+  }
+  if (type == "Activation") {
+    Activation::Options o{.activation = c.get_string("activation", "")};
+    require(c, "activation", "e.g. \"relu\"");
+    return std::make_unique<Activation>(o);
+  }
+  if (type == "Dropout" || type == "AlphaDropout") {
+    const double rate = c.get_double("rate", 0);
+    fixed_key(c, "noise_shape", nullptr);
+    const auto seed = read_seed(c);
+    require(c, "rate", "the fraction of inputs to drop, in [0, 1)");
+    if (type == "Dropout") return std::make_unique<Dropout>(Dropout::Options{.rate = rate, .seed = seed});
+    return std::make_unique<AlphaDropout>(AlphaDropout::Options{.rate = rate, .seed = seed});
+  }
+  if (type == "GaussianNoise") {
+    const double stddev = c.get_double("stddev", 0);
+    const auto seed = read_seed(c);
+    require(c, "stddev", "the noise's standard deviation");
+    return std::make_unique<GaussianNoise>(GaussianNoise::Options{.stddev = stddev, .seed = seed});
+  }
+  if (type == "LeakyReLU") {
+    LeakyReLU::Options o;
+    if (c.has("negative_slope") && c.has("alpha")) {
+      throw c.error("alpha", "give negative_slope or Keras 2's alpha, not both");
+    }
+    o.negative_slope = c.get_double("negative_slope", c.get_double("alpha", o.negative_slope));
+    return std::make_unique<LeakyReLU>(o);
+  }
+  if (type == "BatchNormalization") {
+    BatchNormalization::Options o;
+    fixed_key(c, "axis", -1);
+    o.momentum = c.get_double("momentum", o.momentum);
+    o.epsilon = c.get_double("epsilon", o.epsilon);
+    o.center = c.get_bool("center", o.center);
+    o.scale = c.get_bool("scale", o.scale);
+    o.beta_initializer = initializer_from_config(c, "beta_initializer", "zeros");
+    o.gamma_initializer = initializer_from_config(c, "gamma_initializer", "ones");
+    o.moving_mean_initializer = initializer_from_config(c, "moving_mean_initializer", "zeros");
+    o.moving_variance_initializer = initializer_from_config(c, "moving_variance_initializer", "ones");
+    o.beta_regularizer = regularizer_from_config(c, "beta_regularizer");
+    o.gamma_regularizer = regularizer_from_config(c, "gamma_regularizer");
+    return std::make_unique<BatchNormalization>(o);
+  }
+  throw c.error("type", "unknown layer type '" + type + "'; known: " + join(layer_types()));
+}
+
+}  // namespace
+
+const std::vector<std::string>& layer_types() {
+  static const std::vector<std::string> kTypes = {"InputLayer", "Flatten",       "Dense",
+                                                  "Activation", "Dropout",       "AlphaDropout",
+                                                  "GaussianNoise", "LeakyReLU", "BatchNormalization"};
+  return kTypes;
+}
+
+std::unique_ptr<Layer> layer_from_config(ConfigObject c) {
+  const auto type_arg = c.get_string("type");
+  if (!type_arg) throw c.error("type", "required: the layer's Keras class name, one of " + join(layer_types()));
+  // Keras' class names, matched case-insensitively so "dense" and "batchnormalization" work too.
+  std::string type;
+  for (const auto& known : layer_types()) {
+    if (lower(known) == lower(*type_arg)) type = known;
+  }
+  if (type.empty()) {
+    throw c.error("type", "unknown layer type '" + *type_arg + "'; known: " + join(layer_types()));
+  }
+  const auto name = c.get_string("name");
+  const bool trainable = c.get_bool("trainable", true);
+  std::unique_ptr<Layer> layer;
+  try {
+    layer = make_layer(type, c);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    // Errors from a ConfigObject already name the path; a constructor's do not.
+    if (what.find(c.path()) != std::string::npos) throw;
+    throw constructor_error(c, type, what);
+  }
+  c.finish();
+  if (name) {
+    if (name->empty()) throw c.error("name", "must not be empty");
+    layer->set_name(*name);
+  }
+  layer->set_trainable(trainable);
+  return layer;
+}
+
+nlohmann::json layer_config(const Layer& layer) {
+  nlohmann::json out = {{"type", layer.kind()}, {"name", layer.name()}};
+  const nlohmann::json config = layer.config();  // items() must not outlive it
+  for (const auto& [key, value] : config.items()) out[key] = value;
+  if (!layer.trainable()) out["trainable"] = false;
+  return out;
+}
+
+Initializer initializer_from_config(ConfigObject& parent, std::string_view key, std::string_view fallback) {
+  const auto* v = parent.find(key);
+  try {
+    if (v == nullptr) return Initializer::from_name(fallback);
+    if (v->is_string()) return Initializer::from_name(v->get<std::string>());
+    if (!v->is_object()) {
+      throw parent.error(key, "expected an initializer name or a table with a type, got " + describe_json_type(*v));
+    }
+    ConfigObject c(*v, config_path(parent.path(), key), parent.source());
+    const auto type = c.get_string("type");
+    if (!type) throw c.error("type", "required: the initializer's name, e.g. \"random_normal\"");
+    Initializer init = Initializer::from_name(*type);
+    const std::string& n = init.name;
+    if (n == "constant") init.value = c.get_double("value", init.value);
+    if (n == "random_normal" || n == "truncated_normal") {
+      init.mean = c.get_double("mean", init.mean);
+      init.stddev = c.get_double("stddev", init.stddev);
+    }
+    if (n == "random_uniform") {
+      init.minval = c.get_double("minval", init.minval);
+      init.maxval = c.get_double("maxval", init.maxval);
+    }
+    if (n == "orthogonal" || n == "identity") init.gain = c.get_double("gain", init.gain);
+    c.allow({"seed"});  // Keras writes it; our draws come from the model's seed
+    c.finish();
+    return init;
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.find(config_path(parent.path(), key)) != std::string::npos) throw;
+    throw parent.error(key, what);
+  }
+}
+
+Regularizer regularizer_from_config(ConfigObject& parent, std::string_view key) {
+  const auto* v = parent.find(key);
+  if (v == nullptr || v->is_null()) return {};
+  if (v->is_string()) {
+    try {
+      return Regularizer::from_name(v->get<std::string>());
+    } catch (const Error& e) {
+      throw parent.error(key, e.what());
+    }
+  }
+  if (!v->is_object()) {
+    throw parent.error(key, "expected \"l1\", \"l2\", \"l1_l2\" or a table {l1 = ..., l2 = ...}, got " +
+                                describe_json_type(*v));
+  }
+  ConfigObject c(*v, config_path(parent.path(), key), parent.source());
+  Regularizer r;
+  if (const auto type = c.get_string("type")) {
+    try {
+      r = Regularizer::from_name(*type);
+    } catch (const Error& e) {
+      throw c.error("type", e.what());
+    }
+  }
+  r.l1 = c.get_double("l1", r.l1);
+  r.l2 = c.get_double("l2", r.l2);
+  c.finish();
+  if (r.l1 < 0) throw c.error("l1", "must be >= 0, got " + nlohmann::json(r.l1).dump());
+  if (r.l2 < 0) throw c.error("l2", "must be >= 0, got " + nlohmann::json(r.l2).dump());
+  return r;
+}
+
+std::unique_ptr<Sequential> sequential_from_config(ConfigObject c) {
+  c.allow({"type"});
+  if (const auto type = c.get_string("type"); type && *type != "Sequential") {
+    throw c.error("type", "expected \"Sequential\", got \"" + *type + "\"");
+  }
+  ModelOptions options;
+  options.name = c.get_string("name", options.name);
+  const auto seed = c.get_int("seed", 0);
+  if (seed < 0) throw c.error("seed", "expected a non-negative integer, got " + std::to_string(seed));
+  options.seed = static_cast<std::uint64_t>(seed);
+  const Shape input_shape = c.get_sizes("input_shape");
+  auto layers = c.get_objects("layers");
+  c.finish();
+  if (layers.empty()) throw c.error("layers", "a model needs at least one layer");
+  auto model = std::make_unique<Sequential>(options);
+  for (auto& layer : layers) {
+    const std::string path = layer.path();
+    try {
+      model->add(layer_from_config(std::move(layer)));
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      if (what.find(path) != std::string::npos) throw;
+      throw Error((c.source() ? c.source()->locate(path) : std::string()) + path + ": " + what);
+    }
+  }
+  try {
+    if (!input_shape.empty()) {
+      model->build(input_shape);
+    } else if (auto* input = dynamic_cast<InputLayer*>(model->layers().front().get())) {
+      model->build(input->options().shape);
+    }
+  } catch (const Error& e) {
+    throw c.error(e.what());
+  }
+  return model;
+}
+
+nlohmann::json sequential_config(const Sequential& model) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& layer : model.layers()) layers.push_back(layer_config(*layer));
+  nlohmann::json out = {{"type", "Sequential"}, {"name", model.name()}};
+  if (model.built()) out["input_shape"] = model.input_shape();
+  out["layers"] = std::move(layers);
+  return out;
+}
+
+}  // namespace mlp

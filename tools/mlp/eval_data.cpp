@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// load_eval_data: new inputs for `mlp evaluate` and `mlp predict`, read the way the model file's
+// "extra" metadata says the training data was read.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "mlp/data/datasets.hpp"
+#include "mlp/error.hpp"
+#include "mlp/io/idx.hpp"
+#include "mlp/io/image.hpp"
+#include "run_config.hpp"
+
+namespace mlp::cli {
+namespace {
+
+bool starts_with_bytes(const std::string& path, std::initializer_list<unsigned char> magic) {
+  std::ifstream in(path, std::ios::binary);
+  for (unsigned char m : magic) {
+    char c = 0;
+    if (!in.get(c) || static_cast<unsigned char>(c) != m) return false;
+  }
+  return true;
+}
+
+bool is_idx_or_gz(const std::string& path) {
+  return starts_with_bytes(path, {0x00, 0x00, 0x08}) || starts_with_bytes(path, {0x1f, 0x8b});
+}
+
+Matrix to_multilabel(const Matrix& one_hot, const nlohmann::json& multilabel) {
+  Matrix out(one_hot.rows(), multilabel.size());
+  for (std::size_t r = 0; r < one_hot.rows(); ++r) {
+    const Scalar* row = one_hot.row(r);
+    const auto cls = static_cast<std::size_t>(std::max_element(row, row + one_hot.cols()) - row);
+    std::size_t j = 0;
+    for (const auto& [name, classes] : multilabel.items()) {
+      const auto list = classes.get<std::vector<std::size_t>>();
+      out.row(r)[j++] = std::find(list.begin(), list.end(), cls) != list.end() ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+// The header fields of a CSV file (split on the delimiter, quotes stripped): enough to tell whether
+// the target columns are present.
+std::vector<std::string> csv_header(const std::string& path, char delimiter) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  std::vector<std::string> fields;
+  std::string field;
+  for (char c : line + delimiter) {
+    if (c == delimiter) {
+      if (field.size() >= 2 && field.front() == '"' && field.back() == '"') field = field.substr(1, field.size() - 2);
+      fields.push_back(field);
+      field.clear();
+    } else {
+      field += c;
+    }
+  }
+  return fields;
+}
+
+EvalData load_images(const nlohmann::json& input, const std::vector<std::string>& sources, const std::string& labels_path,
+                     std::size_t classes) {
+  const auto shape = input.at("shape").get<Shape>();
+  EvalData out;
+  if (sources.size() == 1 && input.contains("dataset") && sources[0] == input.at("dataset").get<std::string>()) {
+    ImageDataset ds = load_dataset(sources[0], {.report = [](const std::string& line) {
+                                     fmt::print(stderr, "{}\n", line);
+                                   }});
+    out.x = std::move(ds.x_test);
+    out.y = std::move(ds.y_test);
+  } else if (sources.size() == 1 && is_idx_or_gz(sources[0])) {
+    const IdxArray images = read_idx(sources[0]);
+    const Shape got(images.dims.begin() + 1, images.dims.end());
+    if (got != shape) {
+      throw Error(sources[0] + ": images are " + format_shape(got) + ", the model takes " + format_shape(shape));
+    }
+    out.x = idx_to_matrix(images);
+    if (!labels_path.empty()) {
+      const IdxArray labels = read_idx(labels_path);
+      check_idx_pair(images, sources[0], labels, labels_path, classes);
+      out.y = one_hot(labels, classes, labels_path);
+    }
+  } else {
+    if (!labels_path.empty()) throw Error("--labels goes with an IDX image file, not with PNG/JPEG images");
+    if (shape.size() != 2 || shape[0] != shape[1]) {
+      throw Error("the model takes inputs of shape " + format_shape(shape) + "; PNG/JPEG input needs a square image model");
+    }
+    const std::string style_name = input.value("image_style", "mnist_digit");
+    const ImageStyle style = style_name == "fashion_item" ? ImageStyle::kFashionItem
+                             : style_name == "resize"     ? ImageStyle::kResize
+                                                          : ImageStyle::kMnistDigit;
+    out.x = Matrix(sources.size(), shape[0] * shape[1]);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      const GrayImage sample = to_dataset_sample(read_image(sources[i]), style, shape[0]);
+      for (std::size_t k = 0; k < sample.pixels.size(); ++k) out.x.row(i)[k] = static_cast<Scalar>(sample.pixels[k]);
+    }
+    out.sample_names = sources;
+  }
+  if (out.sample_names.empty()) {
+    for (std::size_t i = 0; i < out.x.rows(); ++i) out.sample_names.push_back("index " + std::to_string(i));
+  }
+  return out;
+}
+
+EvalData load_csv(const nlohmann::json& input, const std::vector<std::string>& sources) {
+  if (sources.size() != 1) throw Error("CSV input: give one file, got " + std::to_string(sources.size()));
+  const std::string& path = sources[0];
+  CsvOptions options;
+  options.delimiter = input.at("delimiter").get<std::string>().at(0);
+  options.header = input.at("header").get<bool>();
+  options.task = input.at("task").get<std::string>() == "regression" ? CsvOptions::Task::kRegression
+                                                                      : CsvOptions::Task::kClassification;
+  options.impute = input.at("impute").get<std::string>() == "none" ? CsvOptions::Impute::kNone
+                                                                    : CsvOptions::Impute::kMean;
+  options.encoding = csv_encoding_from_json(input.at("encoding"), "the model file");
+  const auto targets = input.at("targets").get<std::vector<std::string>>();
+  const auto header = csv_header(path, options.delimiter);
+  const bool has_targets = options.header && std::all_of(targets.begin(), targets.end(), [&](const std::string& t) {
+    return std::find(header.begin(), header.end(), t) != header.end();
+  });
+  if (has_targets) options.targets = targets;
+  CsvDataset data = read_csv(path, options);
+  EvalData out;
+  out.x = std::move(data.x);
+  out.y = std::move(data.y);
+  for (std::size_t i = 0; i < out.x.rows(); ++i) out.sample_names.push_back("row " + std::to_string(i + 1));
+  return out;
+}
+
+}  // namespace
+
+EvalData load_eval_data(const nlohmann::json& extra, const std::vector<std::string>& sources,
+                        const std::string& labels_path) {
+  if (!extra.contains("input") || !extra.contains("labels") || !extra.contains("preprocessing")) {
+    throw Error("the model file does not say how its data was read (it was not saved by `mlp train`); "
+                "use the C++ API to feed it");
+  }
+  const nlohmann::json& input = extra.at("input");
+  const nlohmann::json& labels = extra.at("labels");
+  const auto class_names = labels.at("class_names").get<std::vector<std::string>>();
+  EvalData out;
+  const std::string kind = input.at("kind").get<std::string>();
+  if (kind == "image") {
+    // Multilabel image models were trained on class labels turned into label columns.
+    const std::size_t classes = input.contains("multilabel") ? 0 : class_names.size();
+    out = load_images(input, sources, labels_path, classes == 0 ? 256 : classes);
+    if (input.contains("multilabel") && out.y.cols() > 0) out.y = to_multilabel(out.y, input.at("multilabel"));
+  } else if (kind == "csv") {
+    if (!labels_path.empty()) throw Error("--labels goes with IDX images; a CSV file holds its own target columns");
+    out = load_csv(input, sources);
+  } else {
+    throw Error("the model file names an unknown input kind '" + kind + "'");
+  }
+  ConfigObject pre(extra.at("preprocessing"), "preprocessing");
+  const Preprocessing preprocessing = Preprocessing::from_json(pre);
+  preprocessing.apply(out.x);
+  preprocessing.apply_to_targets(out.y);
+  const std::string format = labels.at("format").get<std::string>();
+  if (format == "index" || format == "binary") out.y = encode_labels(out.y, format);
+  return out;
+}
+
+}  // namespace mlp::cli

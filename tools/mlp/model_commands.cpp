@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+// mlp evaluate MODEL DATA [--labels FILE]     loss and metrics of a saved model on new data
+// mlp predict MODEL INPUT... [--top K] [--out FILE.csv]
+// mlp summary [CONFIG.toml | MODEL] [--example NAME]
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+
+#include "commands.hpp"
+#include "mlp/error.hpp"
+#include "mlp/io/files.hpp"
+#include "mlp/model_file.hpp"
+#include "mlp/models/reference.hpp"
+#include "mlp/serialize.hpp"
+#include "run_config.hpp"
+
+namespace mlp::cli {
+namespace {
+
+struct ModelArgs {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string labels;
+  std::size_t batch_size = 256;
+  std::size_t top = 3;
+  std::string out;
+  std::string example = "mnist_mlp";
+};
+
+int run_evaluate(const ModelArgs& args) {
+  SavedModel saved = load_model(args.model);
+  if (!saved.model->compiled()) throw Error(args.model + ": the model was saved without compile settings (no loss)");
+  const EvalData data = load_eval_data(saved.extra, args.inputs, args.labels);
+  if (data.y.cols() == 0) {
+    throw Error(fmt::format("{}: has no labels to evaluate against{}", args.inputs.front(),
+                            saved.extra.at("input").at("kind") == "image" ? " (give --labels FILE)" : ""));
+  }
+  const Logs logs = saved.model->evaluate(data.x, data.y, {.batch_size = args.batch_size});
+  std::string line = fmt::format("loss: {:.4f}", logs.at("loss"));
+  for (const auto& [key, value] : logs) {
+    if (key != "loss") line += fmt::format(" - {}: {:.4f}", key, value);
+  }
+  fmt::print("{} samples - {}\n", data.x.rows(), line);
+  return kExitOk;
+}
+
+int run_predict(const ModelArgs& args) {
+  SavedModel saved = load_model(args.model);
+  const EvalData data = load_eval_data(saved.extra, args.inputs, "");
+  Matrix pred = saved.model->predict(data.x, args.batch_size);
+  Preprocessing::from_json(ConfigObject(saved.extra.at("preprocessing"), "preprocessing")).restore_targets(pred);
+  const nlohmann::json& labels = saved.extra.at("labels");
+  const std::string task = labels.at("task").get<std::string>();
+  const auto names = labels.at("class_names").get<std::vector<std::string>>();
+  std::string csv;
+  std::string text;
+  const std::string format = labels.at("format").get<std::string>();
+  if (task == "classification" && format == "binary") {
+    csv = "sample,class,probability\n";
+    for (std::size_t r = 0; r < pred.rows(); ++r) {
+      const double p1 = pred.row(r)[0];
+      const std::size_t c = p1 >= 0.5 ? 1 : 0;
+      const double p = c == 1 ? p1 : 1 - p1;
+      const std::string name = c < names.size() ? names[c] : std::to_string(c);
+      text += fmt::format("{}: {} ({:.4f})\n", data.sample_names[r], name, p);
+      csv += fmt::format("\"{}\",\"{}\",{:.6g}\n", data.sample_names[r], name, p);
+    }
+  } else if (task == "classification") {
+    csv = "sample,class,probability\n";
+    const std::size_t k = std::min(args.top, pred.cols());
+    for (std::size_t r = 0; r < pred.rows(); ++r) {
+      std::vector<std::size_t> order(pred.cols());
+      std::iota(order.begin(), order.end(), 0);
+      const Scalar* p = pred.row(r);
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                        [&](std::size_t a, std::size_t b) { return p[a] > p[b]; });
+      auto name = [&](std::size_t c) { return c < names.size() ? names[c] : std::to_string(c); };
+      std::string top;
+      for (std::size_t i = 0; i < k; ++i) top += fmt::format("{}{} {:.4f}", i ? ", " : "", name(order[i]), p[order[i]]);
+      text += fmt::format("{}: {} ({:.4f})   top-{}: {}\n", data.sample_names[r], name(order[0]), p[order[0]], k, top);
+      csv += fmt::format("\"{}\",\"{}\",{:.6g}\n", data.sample_names[r], name(order[0]), p[order[0]]);
+    }
+  } else if (task == "multilabel") {
+    csv = "sample";
+    for (const auto& n : names) csv += ",\"" + n + "\"";
+    csv += "\n";
+    for (std::size_t r = 0; r < pred.rows(); ++r) {
+      std::string on, all;
+      csv += "\"" + data.sample_names[r] + "\"";
+      for (std::size_t c = 0; c < pred.cols(); ++c) {
+        const std::string n = c < names.size() ? names[c] : std::to_string(c);
+        if (pred.row(r)[c] >= 0.5) on += (on.empty() ? "" : ", ") + n;
+        all += fmt::format("{}{} {:.4f}", c ? ", " : "", n, pred.row(r)[c]);
+        csv += fmt::format(",{:.6g}", pred.row(r)[c]);
+      }
+      csv += "\n";
+      text += fmt::format("{}: [{}]   ({})\n", data.sample_names[r], on, all);
+    }
+  } else {
+    const auto targets = saved.extra.at("input").value("targets", std::vector<std::string>{});
+    csv = "sample";
+    for (std::size_t c = 0; c < pred.cols(); ++c) csv += ",\"" + (c < targets.size() ? targets[c] : std::to_string(c)) + "\"";
+    csv += "\n";
+    for (std::size_t r = 0; r < pred.rows(); ++r) {
+      std::string values;
+      csv += "\"" + data.sample_names[r] + "\"";
+      for (std::size_t c = 0; c < pred.cols(); ++c) {
+        values += fmt::format("{}{:.6g}", c ? ", " : "", pred.row(r)[c]);
+        csv += fmt::format(",{:.9g}", pred.row(r)[c]);
+      }
+      csv += "\n";
+      text += fmt::format("{}: {}\n", data.sample_names[r], values);
+    }
+  }
+  if (args.out.empty()) {
+    fmt::print("{}", text);
+  } else {
+    write_file_atomic(args.out, std::span(reinterpret_cast<const std::uint8_t*>(csv.data()), csv.size()));
+    fmt::print("{} predictions written to {}\n", pred.rows(), args.out);
+  }
+  return kExitOk;
+}
+
+int run_summary(const ModelArgs& args) {
+  if (args.model.empty()) {
+    if (args.example != "mnist_mlp") {
+      fmt::print(stderr, "mlp summary: unknown built-in example '{}'; known: mnist_mlp\n", args.example);
+      return kExitUsage;
+    }
+    Sequential model;
+    add_reference_mnist_layers(model);
+    compile_reference_mnist(model);
+    fmt::print("{}", model.summary());
+    return kExitOk;
+  }
+  if (std::filesystem::path(args.model).extension() == ".toml") {
+    const ConfigDocument doc = read_toml(args.model);
+    const TrainConfig config = parse_train_config(doc);
+    auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
+    CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
+    if (!model->built()) {
+      // The input shape comes from the data: the built-in sets are 28×28; otherwise read the data.
+      if (!config.data.dataset.empty()) {
+        model->build({28, 28});
+      } else {
+        model->build(load_training_data(config, compile.loss.name).input_shape);
+      }
+    }
+    fmt::print("{}", model->summary());
+    return kExitOk;
+  }
+  fmt::print("{}", load_model(args.model).model->summary());
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners) {
+  auto eval_args = std::make_shared<ModelArgs>();
+  CLI::App* evaluate = app.add_subcommand("evaluate", "Loss and metrics of a saved model on labelled data");
+  evaluate->add_option("model", eval_args->model, "A model file (RUN_DIR/model.safetensors)")->required();
+  evaluate->add_option("data", eval_args->inputs,
+                       "mnist or fashion-mnist (their test split), an IDX image file, or a CSV file")
+      ->required()
+      ->expected(1);
+  evaluate->add_option("--labels", eval_args->labels, "IDX labels for an IDX image file");
+  evaluate->add_option("--batch-size", eval_args->batch_size, "Samples per batch")->capture_default_str();
+  runners.emplace_back(evaluate, [eval_args] { return run_evaluate(*eval_args); });
+
+  auto predict_args = std::make_shared<ModelArgs>();
+  CLI::App* predict = app.add_subcommand("predict", "Predictions of a saved model: class, probability and top-k");
+  predict->add_option("model", predict_args->model, "A model file (RUN_DIR/model.safetensors)")->required();
+  predict->add_option("inputs", predict_args->inputs,
+                      "PNG/JPEG images (made 28x28 grayscale as the data set was), an IDX image file, a CSV file")
+      ->required();
+  predict->add_option("--top", predict_args->top, "How many classes to list per sample")->capture_default_str();
+  predict->add_option("--out", predict_args->out, "Write the predictions as CSV instead of printing them");
+  predict->add_option("--batch-size", predict_args->batch_size, "Samples per batch")->capture_default_str();
+  runners.emplace_back(predict, [predict_args] { return run_predict(*predict_args); });
+
+  auto summary_args = std::make_shared<ModelArgs>();
+  CLI::App* summary = app.add_subcommand("summary", "Print a model's summary as Keras does");
+  summary->add_option("target", summary_args->model, "A config (.toml) or a model file; none: --example");
+  summary->add_option("--example", summary_args->example, "Built-in example model")->capture_default_str();
+  runners.emplace_back(summary, [summary_args] { return run_summary(*summary_args); });
+}
+
+}  // namespace mlp::cli

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: MIT
+#include "run_config.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <set>
+
+#include "mlp/data/datasets.hpp"
+#include "mlp/error.hpp"
+#include "mlp/io/idx.hpp"
+#include "mlp/io/image.hpp"
+#include "mlp/random.hpp"
+
+namespace mlp::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string resolve(const std::string& base, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute() || base.empty()) return path;
+  return (fs::path(base) / path).lexically_normal().string();
+}
+
+void parse_data(ConfigObject d, DataConfig& data) {
+  data.dataset = d.get_string("dataset", "");
+  data.train_images = d.get_string("train_images", "");
+  data.train_labels = d.get_string("train_labels", "");
+  data.test_images = d.get_string("test_images", "");
+  data.test_labels = d.get_string("test_labels", "");
+  data.train = d.get_string("train", "");
+  data.test = d.get_string("test", "");
+  const int sources = int(!data.dataset.empty()) + int(!data.train_images.empty()) + int(!data.train.empty());
+  if (sources != 1) {
+    throw d.error("give exactly one of dataset = \"mnist\" | \"fashion-mnist\", train_images (IDX files) or "
+                  "train (a CSV file)");
+  }
+  if (!data.dataset.empty()) {
+    const auto names = dataset_names();
+    if (std::find(names.begin(), names.end(), data.dataset) == names.end()) {
+      throw d.error("dataset", "unknown data set '" + data.dataset + "'; built in: mnist, fashion-mnist");
+    }
+  }
+  if (!data.train_images.empty() && data.train_labels.empty()) {
+    throw d.error("train_labels", "required with train_images (the IDX labels file)");
+  }
+  if (!data.test_images.empty() != !data.test_labels.empty()) {
+    throw d.error(data.test_images.empty() ? "test_images" : "test_labels",
+                  "test_images and test_labels go together");
+  }
+  data.task = d.get_string("task", data.train.empty() ? "classification" : "");
+  if (data.task != "classification" && data.task != "multilabel" && data.task != "regression") {
+    throw d.error("task", data.task.empty() ? "required for CSV data: classification, multilabel or regression"
+                                            : "expected classification, multilabel or regression, got \"" +
+                                                  data.task + "\"");
+  }
+  // CSV settings.
+  auto targets = d.get_strings("target");
+  auto more = d.get_strings("targets");
+  if (!targets.empty() && !more.empty()) throw d.error("targets", "give target or targets, not both");
+  data.csv.targets = targets.empty() ? more : targets;
+  data.csv.features = d.get_strings("features");
+  data.csv.categorical = d.get_strings("categorical");
+  const std::string impute = d.get_string("impute", "none");
+  if (impute == "none") {
+    data.csv.impute = CsvOptions::Impute::kNone;
+  } else if (impute == "mean") {
+    data.csv.impute = CsvOptions::Impute::kMean;
+  } else if (impute == "median") {
+    data.csv.impute = CsvOptions::Impute::kMedian;
+  } else {
+    throw d.error("impute", "expected none, mean or median, got \"" + impute + "\"");
+  }
+  const std::string delimiter = d.get_string("delimiter", ",");
+  if (delimiter.size() != 1) throw d.error("delimiter", "expected one character, got \"" + delimiter + "\"");
+  data.csv.delimiter = delimiter[0];
+  data.csv.header = d.get_bool("header", true);
+  data.csv.task = data.task == "regression" ? CsvOptions::Task::kRegression : CsvOptions::Task::kClassification;
+  if (!data.train.empty() && data.csv.targets.empty()) {
+    throw d.error("target", "required for CSV data: the column(s) to predict");
+  }
+  if (!data.train.empty() && data.task == "classification" && data.csv.targets.size() != 1) {
+    throw d.error("targets", "classification takes one target column; use task = \"multilabel\" for several");
+  }
+  if (data.train.empty() && (!data.csv.targets.empty() || !data.csv.features.empty() || !data.csv.categorical.empty())) {
+    throw d.error("target", "target, features and categorical are settings of CSV data (train = \"file.csv\")");
+  }
+  data.test_split = d.get_double("test_split", 0);
+  if (data.test_split < 0 || data.test_split >= 1) {
+    throw d.error("test_split", "must be in [0, 1), got " + fmt::format("{:g}", data.test_split));
+  }
+  if (data.test_split > 0 && (!data.test.empty() || !data.test_images.empty() || !data.dataset.empty())) {
+    throw d.error("test_split", "only for data without its own test set");
+  }
+  data.split_seed = static_cast<std::uint64_t>(d.get_size("split_seed", 42));
+  data.train_samples = d.get_size("train_samples", 0);
+  data.test_samples = d.get_size("test_samples", 0);
+  if (auto m = d.get_object("multilabel")) {
+    if (!data.train.empty()) throw d.error("multilabel", "for image data; CSV data lists its label columns in targets");
+    for (const auto& [name, v] : d.find("multilabel")->items()) {
+      auto list = m->get_sizes(name);
+      if (list.empty()) throw m->error(name, "list the classes for which this label is 1, e.g. [0, 2, 4]");
+      data.multilabel[name] = list;
+    }
+    m->finish();
+    if (data.multilabel.empty()) throw d.error("multilabel", "needs at least one label");
+    if (data.task != "multilabel") throw d.error("task", "must be \"multilabel\" with a multilabel table");
+  }
+  data.image_style = d.get_string("image_style", data.dataset == "fashion-mnist" ? "fashion_item" : "mnist_digit");
+  if (data.image_style != "mnist_digit" && data.image_style != "fashion_item" && data.image_style != "resize") {
+    throw d.error("image_style", "expected mnist_digit, fashion_item or resize, got \"" + data.image_style + "\"");
+  }
+  d.finish();
+}
+
+void parse_fit(ConfigObject f, FitConfig& fit) {
+  fit.batch_size = f.get_size("batch_size", fit.batch_size);
+  if (fit.batch_size == 0) throw f.error("batch_size", "must be at least 1, got 0");
+  const auto epochs = f.get_int("epochs", fit.epochs);
+  if (epochs < 1 || epochs > 1000000) throw f.error("epochs", "must be in [1, 1000000], got " + std::to_string(epochs));
+  fit.epochs = static_cast<int>(epochs);
+  fit.validation_split = f.get_double("validation_split", 0);
+  if (fit.validation_split < 0 || fit.validation_split >= 1) {
+    throw f.error("validation_split", "must be in [0, 1), got " + fmt::format("{:g}", fit.validation_split));
+  }
+  fit.shuffle = f.get_bool("shuffle", true);
+  fit.seed = static_cast<std::uint64_t>(f.get_size("seed", 0));
+  if (const auto v = f.get_int("verbose")) {
+    if (*v < 0 || *v > 2) throw f.error("verbose", "expected 0, 1 or 2, got " + std::to_string(*v));
+    fit.verbose = static_cast<int>(*v);
+  }
+  if (const auto* cw = f.find("class_weight")) {
+    ConfigObject weights(*cw, config_path(f.path(), "class_weight"), f.source());
+    for (const auto& [key, value] : cw->items()) {
+      std::size_t cls = 0;
+      const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), cls);
+      if (ec != std::errc() || end != key.data() + key.size()) {
+        throw weights.error(key, "class_weight keys are class indices (\"0\" = 1.0), got '" + key + "'");
+      }
+      const double w = weights.get_double(key, 1);
+      if (w < 0) throw weights.error(key, "weight must be >= 0");
+      fit.class_weight[cls] = w;
+    }
+  }
+  const auto threads = f.get_int("threads", 0);
+  if (threads < 0 || threads > 1024) throw f.error("threads", "must be in [0, 1024], got " + std::to_string(threads));
+  fit.threads = static_cast<int>(threads);
+  f.finish();
+}
+
+Matrix take_rows(const Matrix& m, const std::vector<std::size_t>& rows) {
+  Matrix out(rows.size(), m.cols());
+  for (std::size_t i = 0; i < rows.size(); ++i) std::copy(m.row(rows[i]), m.row(rows[i]) + m.cols(), out.row(i));
+  return out;
+}
+
+void keep_first(Matrix& x, Matrix& y, std::size_t n) {
+  if (n == 0 || n >= x.rows()) return;
+  std::vector<std::size_t> rows(n);
+  std::iota(rows.begin(), rows.end(), 0);
+  x = take_rows(x, rows);
+  y = take_rows(y, rows);
+}
+
+Matrix to_multilabel(const Matrix& one_hot, const std::map<std::string, std::vector<std::size_t>>& labels) {
+  Matrix out(one_hot.rows(), labels.size());
+  for (std::size_t r = 0; r < one_hot.rows(); ++r) {
+    const Scalar* row = one_hot.row(r);
+    const auto cls = static_cast<std::size_t>(std::max_element(row, row + one_hot.cols()) - row);
+    std::size_t j = 0;
+    for (const auto& [name, classes] : labels) {
+      out.row(r)[j++] = std::find(classes.begin(), classes.end(), cls) != classes.end() ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+// Images + labels from IDX files; classes = max label + 1 unless given.
+void read_idx_pair(const std::string& images_path, const std::string& labels_path, Matrix& x, Matrix& y,
+                   Shape& shape, std::size_t& classes) {
+  const IdxArray images = read_idx(images_path);
+  const IdxArray labels = read_idx(labels_path);
+  if (classes == 0) {
+    for (std::uint8_t l : labels.data) classes = std::max<std::size_t>(classes, std::size_t{l} + 1);
+  }
+  check_idx_pair(images, images_path, labels, labels_path, classes);
+  x = idx_to_matrix(images);
+  y = one_hot(labels, classes, labels_path);
+  shape.assign(images.dims.begin() + 1, images.dims.end());
+}
+
+}  // namespace
+
+TrainConfig parse_train_config(const ConfigDocument& doc) {
+  ConfigObject root(doc.root, "", &doc.source);
+  TrainConfig config;
+  config.base_dir = fs::path(doc.source.file).parent_path().string();
+  auto data = root.get_object("data");
+  if (!data) throw root.error("data", "required: the [data] table (dataset = \"mnist\", or train = \"file.csv\")");
+  parse_data(std::move(*data), config.data);
+  if (auto pre = root.get_object("preprocess")) {
+    if (const auto d = pre->get_double("divide_by")) {
+      if (!(*d > 0)) throw pre->error("divide_by", "must be > 0");
+      config.preprocess.divide_by = *d;
+    }
+    config.preprocess.standardize = pre->get_bool("standardize", false);
+    config.preprocess.target_divide_by = pre->get_double("target_divide_by", 1);
+    if (!(config.preprocess.target_divide_by > 0)) throw pre->error("target_divide_by", "must be > 0");
+    if (config.preprocess.target_divide_by != 1 && config.data.task != "regression") {
+      throw pre->error("target_divide_by", "scales regression targets; this data's task is " + config.data.task);
+    }
+    pre->finish();
+  }
+  const auto* model = root.find("model");
+  if (model == nullptr) throw root.error("model", "required: the [model] table with its [[model.layers]]");
+  config.model = *model;
+  if (!config.model.is_object()) throw root.error("model", "expected a table");
+  if (config.model.contains("seed")) {
+    throw root.error("model", "the seed is set in [fit] (seed = 1), which seeds weights, dropout and shuffling");
+  }
+  const auto* compile = root.find("compile");
+  config.compile = compile != nullptr ? *compile : nlohmann::json::object();
+  if (auto fit = root.get_object("fit")) parse_fit(std::move(*fit), config.fit);
+  root.finish();
+  config.model["seed"] = config.fit.seed;
+  return config;
+}
+
+std::string label_format(const std::string& task, const std::string& loss_name) {
+  if (task == "regression") return "values";
+  if (task == "multilabel") return "multilabel";
+  if (loss_name == "sparse_categorical_crossentropy") return "index";
+  if (loss_name == "binary_crossentropy") return "binary";
+  return "one_hot";
+}
+
+Matrix encode_labels(const Matrix& one_hot, const std::string& format) {
+  if (format == "one_hot" || one_hot.cols() == 0) return one_hot;
+  if (format == "binary" && one_hot.cols() != 2) {
+    throw Error("binary_crossentropy on one output needs two classes, the data has " + std::to_string(one_hot.cols()) +
+                " (use categorical_crossentropy, or task = \"multilabel\")");
+  }
+  Matrix out(one_hot.rows(), 1);
+  for (std::size_t r = 0; r < one_hot.rows(); ++r) {
+    const Scalar* row = one_hot.row(r);
+    out.row(r)[0] = format == "binary" ? row[1] : static_cast<Scalar>(std::max_element(row, row + one_hot.cols()) - row);
+  }
+  return out;
+}
+
+LoadedData load_training_data(const TrainConfig& config, const std::string& loss_name) {
+  const DataConfig& d = config.data;
+  LoadedData out;
+  std::vector<std::string> class_names;
+  bool images = true;
+  if (!d.dataset.empty()) {
+    ImageDataset ds = load_dataset(d.dataset, {.report = [](const std::string& line) {
+                                     fmt::print(stderr, "{}\n", line);
+                                   }});
+    out.x_train = std::move(ds.x_train);
+    out.y_train = std::move(ds.y_train);
+    out.x_test = std::move(ds.x_test);
+    out.y_test = std::move(ds.y_test);
+    out.input_shape = {28, 28};
+    class_names = ds.class_names;
+  } else if (!d.train_images.empty()) {
+    std::size_t classes = 0;
+    read_idx_pair(resolve(config.base_dir, d.train_images), resolve(config.base_dir, d.train_labels), out.x_train,
+                  out.y_train, out.input_shape, classes);
+    if (!d.test_images.empty()) {
+      Shape test_shape;
+      read_idx_pair(resolve(config.base_dir, d.test_images), resolve(config.base_dir, d.test_labels), out.x_test,
+                    out.y_test, test_shape, classes);
+      if (test_shape != out.input_shape) {
+        throw Error(d.test_images + ": images are " + format_shape(test_shape) + ", the training images " +
+                    format_shape(out.input_shape));
+      }
+      if (out.y_test.cols() != out.y_train.cols()) {  // the test labels reach a higher class
+        throw Error(d.test_labels + ": has labels up to " + std::to_string(out.y_test.cols() - 1) +
+                    ", the training labels only up to " + std::to_string(out.y_train.cols() - 1));
+      }
+    }
+    for (std::size_t c = 0; c < out.y_train.cols(); ++c) class_names.push_back(std::to_string(c));
+  } else {
+    images = false;
+    const std::string train_path = resolve(config.base_dir, d.train);
+    CsvDataset train = read_csv(train_path, d.csv);
+    out.x_train = std::move(train.x);
+    out.y_train = std::move(train.y);
+    out.input_shape = {out.x_train.cols()};
+    class_names = train.class_names;
+    if (!d.test.empty()) {
+      CsvOptions test_options = d.csv;
+      test_options.encoding = train.encoding;
+      CsvDataset test = read_csv(resolve(config.base_dir, d.test), test_options);
+      out.x_test = std::move(test.x);
+      out.y_test = std::move(test.y);
+    } else if (d.test_split > 0) {
+      // A seeded random split, as scikit-learn's train_test_split(test_size, random_state).
+      std::vector<std::size_t> order(out.x_train.rows());
+      std::iota(order.begin(), order.end(), 0);
+      Rng rng(d.split_seed);
+      for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.below(i))]);
+      const auto n_test = static_cast<std::size_t>(std::round(d.test_split * static_cast<double>(order.size())));
+      if (n_test == 0 || n_test >= order.size()) {
+        throw Error(train_path + ": test_split " + fmt::format("{:g}", d.test_split) + " of " +
+                    std::to_string(order.size()) + " rows leaves no test or no training rows");
+      }
+      const std::vector<std::size_t> test_rows(order.end() - static_cast<std::ptrdiff_t>(n_test), order.end());
+      const std::vector<std::size_t> train_rows(order.begin(), order.end() - static_cast<std::ptrdiff_t>(n_test));
+      out.x_test = take_rows(out.x_train, test_rows);
+      out.y_test = take_rows(out.y_train, test_rows);
+      out.x_train = take_rows(out.x_train, train_rows);
+      out.y_train = take_rows(out.y_train, train_rows);
+    }
+    out.input = {{"kind", "csv"},
+                 {"delimiter", std::string(1, d.csv.delimiter)},
+                 {"header", d.csv.header},
+                 {"targets", d.csv.targets},
+                 {"task", d.task},
+                 {"impute", d.csv.impute == CsvOptions::Impute::kNone ? "none" : "fitted"},
+                 {"encoding", to_json(train.encoding)}};
+  }
+  keep_first(out.x_train, out.y_train, d.train_samples);
+  if (out.x_test.rows() > 0) keep_first(out.x_test, out.y_test, d.test_samples);
+
+  std::string task = d.task;
+  if (images) {
+    out.input = {{"kind", "image"}, {"shape", out.input_shape}, {"image_style", d.image_style}};
+    if (!d.dataset.empty()) out.input["dataset"] = d.dataset;
+    if (!d.multilabel.empty()) {
+      for (const auto& [name, classes] : d.multilabel) {
+        for (std::size_t c : classes) {
+          if (c >= out.y_train.cols()) {
+            throw Error("data.multilabel." + name + ": class " + std::to_string(c) + " does not exist (the data has " +
+                        std::to_string(out.y_train.cols()) + " classes)");
+          }
+        }
+      }
+      out.y_train = to_multilabel(out.y_train, d.multilabel);
+      if (out.y_test.rows() > 0) out.y_test = to_multilabel(out.y_test, d.multilabel);
+      class_names.clear();
+      for (const auto& [name, classes] : d.multilabel) class_names.push_back(name);
+      out.input["multilabel"] = d.multilabel;
+    }
+  }
+  const std::string format = label_format(task, loss_name);
+  if (loss_name == "sparse_categorical_crossentropy" && task != "classification") {
+    throw Error("compile.loss: sparse_categorical_crossentropy needs single-label classification data, this is " + task);
+  }
+  if (format == "index" || format == "binary") {
+    out.y_train = encode_labels(out.y_train, format);
+    if (out.y_test.rows() > 0) out.y_test = encode_labels(out.y_test, format);
+  }
+  out.labels = {{"task", task}, {"class_names", class_names}, {"format", format}};
+
+  out.preprocessing.divide_by = config.preprocess.divide_by.value_or(images ? 255.0 : 1.0);
+  out.preprocessing.target_divide_by = config.preprocess.target_divide_by;
+  out.preprocessing.apply_to_targets(out.y_train);
+  out.preprocessing.apply_to_targets(out.y_test);
+  {
+    Preprocessing divide_only{.divide_by = out.preprocessing.divide_by, .mean = {}, .stddev = {}};
+    divide_only.apply(out.x_train);
+    if (config.preprocess.standardize) out.preprocessing.fit_standardize(out.x_train);
+    Preprocessing standardize_only = out.preprocessing;
+    standardize_only.divide_by = 1;
+    standardize_only.apply(out.x_train);
+    if (out.x_test.rows() > 0) out.preprocessing.apply(out.x_test);
+  }
+  out.description = fmt::format("{}: {} training samples, {} test samples, input {}, {}", 
+                                !d.dataset.empty() ? d.dataset : (!d.train.empty() ? d.train : d.train_images),
+                                out.x_train.rows(), out.x_test.rows(), format_shape(out.input_shape),
+                                task == "regression" ? fmt::format("{} target(s)", out.y_train.cols())
+                                                     : fmt::format("{} {}", class_names.size(),
+                                                                   task == "multilabel" ? "labels" : "classes"));
+  return out;
+}
+
+nlohmann::json model_extra(const LoadedData& data) {
+  return {{"input", data.input}, {"labels", data.labels}, {"preprocessing", data.preprocessing.to_json()}};
+}
+
+}  // namespace mlp::cli

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The `mlp train` config (docs/config.md): [data], [preprocess], [model], [compile], [fit], read
+// strictly, and the data it names, loaded and preprocessed. What a saved model needs to read new
+// data the same way (the "extra" metadata of the model file) is built here too.
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlp/data/preprocessing.hpp"
+#include "mlp/io/csv.hpp"
+#include "mlp/io/toml.hpp"
+#include "mlp/matrix.hpp"
+#include "mlp/shape.hpp"
+
+namespace mlp::cli {
+
+struct DataConfig {
+  std::string dataset;                              // built-in: "mnist", "fashion-mnist"
+  std::string train_images, train_labels, test_images, test_labels;  // IDX files
+  std::string train, test;                          // CSV files
+  CsvOptions csv;
+  std::string task = "classification";              // classification | multilabel | regression
+  double test_split = 0;                            // CSV without a test file
+  std::uint64_t split_seed = 42;
+  std::size_t train_samples = 0, test_samples = 0;  // 0: all; else the first N
+  std::map<std::string, std::vector<std::size_t>> multilabel;  // label name → classes counted as 1
+  std::string image_style;                          // "mnist_digit" | "fashion_item" | "resize"
+};
+
+struct PreprocessConfig {
+  std::optional<double> divide_by;  // default: 255 for images, 1 for CSV
+  double target_divide_by = 1;      // regression targets
+  bool standardize = false;
+};
+
+struct FitConfig {
+  std::size_t batch_size = 32;
+  int epochs = 1;
+  double validation_split = 0;
+  bool shuffle = true;
+  std::uint64_t seed = 0;
+  std::optional<int> verbose;  // default: 1 on a terminal, 2 otherwise
+  std::map<std::size_t, double> class_weight;
+  int threads = 0;  // 0: OpenMP's default
+};
+
+struct TrainConfig {
+  DataConfig data;
+  PreprocessConfig preprocess;
+  nlohmann::json model;    // for sequential_from_config, with the seed and input shape filled in
+  nlohmann::json compile;  // for compile_options_from_config
+  FitConfig fit;
+  std::string base_dir;    // relative data paths are relative to the config file's directory
+};
+
+/// Reads and validates every section (unknown keys and bad values are errors naming the line).
+TrainConfig parse_train_config(const ConfigDocument& doc);
+
+/// Data ready for fit: preprocessing applied (fitted on x_train when it standardises).
+struct LoadedData {
+  Matrix x_train, y_train, x_test, y_test;  // x_test empty when there is no test set
+  Shape input_shape;
+  Preprocessing preprocessing;
+  nlohmann::json input;   // how to read new inputs: {"kind": "image"|"csv", ...}
+  nlohmann::json labels;  // {"task", "class_names", "format"}
+  std::string description;  // one line for the log: "mnist: 60000 train, 10000 test, 10 classes"
+};
+
+/// How class labels are given to the loss: "one_hot" (N, classes); "index" (N, 1) class indices
+/// for sparse_categorical_crossentropy; "binary" (N, 1) 0/1 for a two-class problem trained with
+/// binary_crossentropy on one sigmoid unit; "multilabel" (N, labels) 0/1; "values" regression.
+std::string label_format(const std::string& task, const std::string& loss_name);
+/// One-hot class labels (N, classes) in the given format (one_hot, index or binary).
+Matrix encode_labels(const Matrix& one_hot, const std::string& format);
+
+/// Loads and preprocesses the data of a config, labels in label_format(task, loss_name).
+LoadedData load_training_data(const TrainConfig& config, const std::string& loss_name);
+
+/// The "extra" metadata a saved model carries: {"input", "labels", "preprocessing"}.
+nlohmann::json model_extra(const LoadedData& data);
+
+/// Data for `mlp evaluate` / `mlp predict`, read the way the model's extra metadata says.
+struct EvalData {
+  Matrix x, y;  // y empty (0 columns) when the input has no labels
+  std::vector<std::string> sample_names;  // one per row: "image.png", "line 12", "index 5"
+};
+/// `source`: a built-in data set name (its test split), a CSV file, an IDX image file (with
+/// `labels_path` optional), or image files (PNG/JPEG). Applies the saved preprocessing.
+EvalData load_eval_data(const nlohmann::json& extra, const std::vector<std::string>& sources,
+                        const std::string& labels_path);
+
+}  // namespace mlp::cli

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+// mlp train CONFIG.toml [--set key=value ...] [--run-dir DIR]
+// Builds the model of the config, trains it on the config's data and writes the run directory:
+//   config.toml     the resolved config (overrides applied, every default written out)
+//   model.safetensors  the trained model with its preprocessing (mlp evaluate / predict read it)
+//   history.csv     per-epoch loss and metrics (Keras' CSVLogger columns)
+//   metrics.json    {"train": {...}, "validation": {...}, "test": {...}} final values
+//   train.log       what the console showed, one line per epoch
+#include <fmt/core.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "commands.hpp"
+#include "mlp/callbacks/progbar_logger.hpp"
+#include "mlp/error.hpp"
+#include "mlp/io/files.hpp"
+#include "mlp/model_file.hpp"
+#include "mlp/serialize.hpp"
+#include "run_config.hpp"
+
+namespace mlp::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TrainArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  std::string run_dir;
+};
+
+void write_text(const std::string& path, const std::string& text) {
+  write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+std::string default_run_dir(const std::string& config) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return (fs::path("runs") / (fs::path(config).stem().string() + "-" + stamp)).string();
+}
+
+// "loss: 0.0612 - accuracy: 0.9821": the loss first, as Keras prints it.
+std::string format_logs(const Logs& logs) {
+  std::string out;
+  if (auto it = logs.find("loss"); it != logs.end()) out = fmt::format("loss: {:.4f}", it->second);
+  for (const auto& [key, value] : logs) {
+    if (key != "loss") out += fmt::format("{}{}: {:.4f}", out.empty() ? "" : " - ", key, value);
+  }
+  return out;
+}
+
+// Keras' CSVLogger: "epoch" then the log keys in sorted order, one row per epoch.
+std::string history_csv(const History& history) {
+  std::string out = "epoch";
+  for (const auto& [key, values] : history.history) out += "," + key;
+  out += "\n";
+  for (std::size_t i = 0; i < history.epoch.size(); ++i) {
+    out += std::to_string(history.epoch[i]);
+    for (const auto& [key, values] : history.history) out += fmt::format(",{:.9g}", values[i]);
+    out += "\n";
+  }
+  return out;
+}
+
+nlohmann::json resolved_fit(const FitConfig& fit, int verbose) {
+  nlohmann::json out = {{"batch_size", fit.batch_size}, {"epochs", fit.epochs},
+                        {"validation_split", fit.validation_split}, {"shuffle", fit.shuffle},
+                        {"seed", fit.seed}, {"verbose", verbose}, {"threads", fit.threads}};
+  if (!fit.class_weight.empty()) {
+    nlohmann::json weights = nlohmann::json::object();
+    for (const auto& [cls, w] : fit.class_weight) weights[std::to_string(cls)] = w;
+    out["class_weight"] = weights;
+  }
+  return out;
+}
+
+int run_train(const TrainArgs& args) {
+  ConfigDocument doc = read_toml(args.config);
+  for (const auto& o : args.overrides) apply_override(doc, o);
+  const TrainConfig config = parse_train_config(doc);
+  if (config.fit.threads > 0) omp_set_num_threads(config.fit.threads);
+
+  // The model and compile settings are checked before any data is read.
+  auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
+  CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
+  LoadedData data = load_training_data(config, compile.loss.name);
+  if (!model->built()) {
+    try {
+      model->build(data.input_shape);
+    } catch (const Error& e) {
+      throw Error(doc.source.locate("model") + "model: " + e.what());
+    }
+  } else if (model->input_shape() != data.input_shape) {
+    throw Error(doc.source.locate("model.input_shape") + "model.input_shape: " + format_shape(model->input_shape()) +
+                " does not match the data's " + format_shape(data.input_shape));
+  }
+  model->compile(std::move(compile));
+
+  const std::string run_dir = args.run_dir.empty() ? default_run_dir(args.config) : args.run_dir;
+  std::error_code ec;
+  fs::create_directories(run_dir, ec);
+  if (ec) throw Error(run_dir + ": cannot create the run directory (" + ec.message() + ")");
+  const std::string log_path = (fs::path(run_dir) / "train.log").string();
+  std::ofstream log(log_path);
+  if (!log) throw Error(log_path + ": cannot write the log");
+  auto say = [&](const std::string& text) {
+    fmt::print("{}", text);
+    log << text;
+  };
+
+  const int verbose = config.fit.verbose.value_or(isatty(STDOUT_FILENO) ? 1 : 2);
+  nlohmann::json resolved = doc.root;
+  // Data paths made absolute, so that the run directory's config.toml runs from anywhere.
+  for (const char* key : {"train", "test", "train_images", "train_labels", "test_images", "test_labels"}) {
+    auto& data_table = resolved["data"];
+    if (data_table.contains(key) && !data_table[key].get<std::string>().empty()) {
+      data_table[key] = fs::absolute(fs::path(config.base_dir) / data_table[key].get<std::string>()).lexically_normal().string();
+    }
+  }
+  resolved["model"] = sequential_config(*model);
+  resolved["compile"] = compile_config(*model);
+  resolved["fit"] = resolved_fit(config.fit, verbose);
+  write_text((fs::path(run_dir) / "config.toml").string(), to_toml(resolved));
+
+  say(data.description + "\n");
+  say(model->summary());
+  std::cout.flush();
+
+  FitOptions fit{.batch_size = config.fit.batch_size,
+                 .epochs = config.fit.epochs,
+                 .validation_split = config.fit.validation_split,
+                 .shuffle = config.fit.shuffle,
+                 .class_weight = config.fit.class_weight,
+                 .verbose = verbose,
+                 .out = &std::cout};
+  ProgbarLogger log_lines(log, 2);
+  const auto start = std::chrono::steady_clock::now();
+  History history = model->fit(data.x_train, data.y_train, fit, {&log_lines});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  nlohmann::json metrics = nlohmann::json::object();
+  Logs train_logs, val_logs;
+  for (const auto& [key, values] : history.history) {
+    if (key.starts_with("val_")) {
+      val_logs[key.substr(4)] = values.back();
+    } else {
+      train_logs[key] = values.back();
+    }
+  }
+  metrics["train"] = train_logs;
+  if (!val_logs.empty()) metrics["validation"] = val_logs;
+  metrics["epochs"] = history.epoch.size();
+  metrics["seconds"] = seconds;
+  say(fmt::format("Trained {} epochs in {:.1f} s\n", history.epoch.size(), seconds));
+  if (data.x_test.rows() > 0) {
+    const Logs test = model->evaluate(data.x_test, data.y_test, {.batch_size = std::max<std::size_t>(config.fit.batch_size, 256)});
+    metrics["test"] = test;
+    say("Test: " + format_logs(test) + "\n");
+  }
+
+  const std::string model_path = (fs::path(run_dir) / "model.safetensors").string();
+  save_model(model_path, *model, model_extra(data));
+  write_text((fs::path(run_dir) / "history.csv").string(), history_csv(history));
+  write_text((fs::path(run_dir) / "metrics.json").string(), metrics.dump(2) + "\n");
+  say("Run directory: " + run_dir + " (model.safetensors, history.csv, metrics.json, config.toml, train.log)\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train", "Train the model a TOML config describes (docs/config.md)");
+  cmd->add_option("config", args->config, "The config file (see examples/*.toml)")->required();
+  cmd->add_option("--set", args->overrides,
+                  "Override a setting: --set fit.epochs=3 --set model.layers[1].units=128 (repeatable)");
+  cmd->add_option("--run-dir", args->run_dir, "Where to write the run (default: runs/<config>-<time>)");
+  runners.emplace_back(cmd, [args] { return run_train(*args); });
+}
+
+}  // namespace mlp::cli
