@@ -3,7 +3,7 @@
 # reaches a real accuracy; evaluate reproduces train's test numbers from the saved file; predict
 # reads IDX and a PNG photo; the resolved config.toml retrains bit-identically.
 # Variables: CMD (the mlp binary), CONFIG (tests/configs/mnist_subset.toml), WORK (scratch dir),
-# DATA (tests/data).
+# DATA (tests/data), SCRIPTS (tests/), PYTHON (python3, may be empty).
 file(REMOVE_RECURSE "${WORK}")
 function(run)
   execute_process(COMMAND ${CMD} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -56,6 +56,15 @@ file(STRINGS ${WORK}/pred.csv lines)
 list(LENGTH lines n)
 if(NOT n EQUAL 1001)
   message(FATAL_ERROR "pred.csv has ${n} lines, expected a header and 1000 rows")
+endif()
+# An independent reader (Python's standard library, from the safetensors spec) opens the model.
+if(PYTHON)
+  execute_process(COMMAND ${PYTHON} ${SCRIPTS}/read_safetensors.py ${WORK}/a/model.safetensors
+                  RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT code EQUAL 0 OR NOT out MATCHES "dense_1/kernel F32 \\[784, 256\\]"
+     OR NOT out MATCHES "layers: Flatten Dense Dropout Dense Dropout Dense")
+    message(FATAL_ERROR "read_safetensors.py: ${code}\n${out}\n${err}")
+  endif()
 endif()
 run(summary ${WORK}/a/model.safetensors)
 if(NOT out MATCHES "Total params: 269,322")
