@@ -184,7 +184,10 @@ void add_train_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>&
   CLI::App* cmd = app.add_subcommand("train", "Train the model a TOML config describes (docs/config.md)");
   cmd->add_option("config", args->config, "The config file (see examples/*.toml)")->required();
   cmd->add_option("--set", args->overrides,
-                  "Override a setting: --set fit.epochs=3 --set model.layers[1].units=128 (repeatable)");
+                  "Override a setting: --set fit.epochs=3 --set model.layers[1].units=128 (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   cmd->add_option("--run-dir", args->run_dir, "Where to write the run (default: runs/<config>-<time>)");
   runners.emplace_back(cmd, [args] { return run_train(*args); });
 }
