@@ -15,7 +15,7 @@ inline constexpr int kExitUsage = 2;  // bad command line
 
 using Runner = std::function<int()>;
 
-/// `mlp data fetch NAME` and `mlp data info NAME`.
+/// `mlp data fetch NAME`, `mlp data info NAME` and `mlp data show NAME`.
 void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 /// `mlp train CONFIG`.
 void add_train_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);

@@ -1,14 +1,25 @@
 // SPDX-License-Identifier: MIT
 // mlp data fetch NAME [--source DIR] [--data-dir DIR] [--offline]
 // mlp data info NAME  (shapes, dtype, value range, label counts per split)
+// mlp data show NAME --out FILE.png [--grid RxC] [--split train|test] [--seed N]  (a grid of samples)
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <memory>
+#include <numeric>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "commands.hpp"
 #include "mlp/data/datasets.hpp"
+#include "mlp/error.hpp"
+#include "mlp/plot/plots.hpp"
+#include "mlp/random.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -59,10 +70,76 @@ int run_info(const DataArgs& args) {
   return kExitOk;
 }
 
+constexpr std::size_t kMaxGridSide = 20;
+
+// "RxC" with 1 ≤ R, C ≤ kMaxGridSide: digits, one lowercase 'x', digits, nothing else.
+std::optional<std::pair<std::size_t, std::size_t>> parse_grid(const std::string& text) {
+  const std::size_t x = text.find('x');
+  if (x == std::string::npos) return std::nullopt;
+  auto side = [](std::string_view digits) -> std::optional<std::size_t> {
+    if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    std::size_t value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc() || end != digits.data() + digits.size() || value < 1 || value > kMaxGridSide) {
+      return std::nullopt;
+    }
+    return value;
+  };
+  const auto rows = side(std::string_view(text).substr(0, x));
+  const auto cols = side(std::string_view(text).substr(x + 1));
+  if (!rows || !cols) return std::nullopt;
+  return std::pair{*rows, *cols};
+}
+
+struct ShowArgs {
+  DataArgs data;
+  std::string out;
+  std::string grid = "5x5";
+  std::string split = "train";
+  std::uint64_t seed = 0;
+};
+
+int run_show(const ShowArgs& args) {
+  const auto [rows, cols] = *parse_grid(args.grid);  // checked when the command line was parsed
+  const ImageDataset d = load_dataset(args.data.name, args.data.fetch_options());
+  const bool train = args.split == "train";
+  const Matrix& x = train ? d.x_train : d.x_test;
+  const Matrix& y = train ? d.y_train : d.y_test;
+  const std::size_t count = rows * cols;
+  constexpr std::size_t kSide = 28;
+  if (x.cols() != kSide * kSide) throw Error(args.data.name + ": expected 28x28 images");
+  if (count > x.rows()) {
+    throw Error(fmt::format("--grid {}: {} samples asked for, the {} split has {}", args.grid, count, args.split, x.rows()));
+  }
+  // A seeded partial Fisher-Yates shuffle: `count` distinct samples, the same for the same seed.
+  std::vector<std::size_t> order(x.rows());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  Rng rng(args.seed);
+  for (std::size_t i = 0; i < count; ++i) std::swap(order[i], order[i + rng.below(order.size() - i)]);
+
+  std::vector<GrayImageSample> samples;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t r = order[i];
+    GrayImageSample sample{.image = {.width = kSide, .height = kSide}, .caption = {}};
+    sample.image.pixels.reserve(kSide * kSide);
+    for (std::size_t j = 0; j < x.cols(); ++j) {
+      sample.image.pixels.push_back(static_cast<std::uint8_t>(std::clamp(std::lround(x.row(r)[j]), 0L, 255L)));
+    }
+    const Scalar* label = y.row(r);
+    sample.caption = d.class_names[static_cast<std::size_t>(std::max_element(label, label + y.cols()) - label)];
+    samples.push_back(std::move(sample));
+  }
+  plot_image_grid(args.out, samples, rows, cols, fmt::format("{} {} (seed {})", args.data.name, args.split, args.seed));
+  fmt::print("wrote {} ({} samples of {} {})\n", args.out, count, args.data.name, args.split);
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners) {
-  CLI::App* data = app.add_subcommand("data", "Built-in data sets: fetch, info");
+  CLI::App* data = app.add_subcommand("data", "Built-in data sets: fetch, info, show");
   data->require_subcommand(1);
   auto fetch_args = std::make_shared<DataArgs>();
   CLI::App* fetch = data->add_subcommand("fetch", "Download (or copy) and verify a built-in data set");
@@ -72,6 +149,21 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>&
   CLI::App* info = data->add_subcommand("info", "Shapes, value range and label counts of a data set");
   add_common(info, *info_args);
   runners.emplace_back(info, [info_args] { return run_info(*info_args); });
+  auto show_args = std::make_shared<ShowArgs>();
+  CLI::App* show = data->add_subcommand("show", "Draw random samples of a data set with their class names (PNG)");
+  add_common(show, show_args->data);
+  show->add_option("--out", show_args->out, "PNG file to write")->required();
+  show->add_option("--grid", show_args->grid, "Rows x columns of samples, each 1 to 20 (default 5x5)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            return parse_grid(text) ? std::string()
+                                    : fmt::format("expected ROWSxCOLS with 1 to {} rows and columns (e.g. 5x5), got '{}'",
+                                                  kMaxGridSide, text);
+          },
+          "RxC"));
+  show->add_option("--split", show_args->split, "train or test (default train)")->check(CLI::IsMember({"train", "test"}));
+  show->add_option("--seed", show_args->seed, "Seed of the random choice of samples (default 0)");
+  runners.emplace_back(show, [show_args] { return run_show(*show_args); });
 }
 
 }  // namespace mlp::cli

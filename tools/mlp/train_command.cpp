@@ -6,6 +6,7 @@
 //   history.csv     per-epoch loss and metrics (Keras' CSVLogger columns)
 //   metrics.json    {"train": {...}, "validation": {...}, "test": {...}} final values
 //   train.log       what the console showed, one line per epoch
+//   learning_curves.png  loss and each metric per epoch, train vs validation (gnuplot)
 #include <fmt/core.h>
 #include <omp.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "mlp/error.hpp"
 #include "mlp/io/files.hpp"
 #include "mlp/model_file.hpp"
+#include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
 #include "run_config.hpp"
 
@@ -173,7 +175,17 @@ int run_train(const TrainArgs& args) {
   save_model(model_path, *model, model_extra(data));
   write_text((fs::path(run_dir) / "history.csv").string(), history_csv(history));
   write_text((fs::path(run_dir) / "metrics.json").string(), metrics.dump(2) + "\n");
-  say("Run directory: " + run_dir + " (model.safetensors, history.csv, metrics.json, config.toml, train.log)\n");
+  // The plot is a by-product: without gnuplot the run still succeeds, with a warning.
+  try {
+    plot_learning_curves((fs::path(run_dir) / "learning_curves.png").string(), history.history,
+                         model->name() + " (" + fs::path(args.config).stem().string() + ")");
+  } catch (const Error& e) {
+    const std::string warning = std::string("mlp: warning: learning curves not drawn: ") + e.what() + "\n";
+    fmt::print(stderr, "{}", warning);
+    log << warning;
+  }
+  say("Run directory: " + run_dir +
+      " (model.safetensors, history.csv, metrics.json, learning_curves.png, config.toml, train.log)\n");
   return kExitOk;
 }
 
