@@ -14,21 +14,13 @@
 #include "mlp/layers/input_layer.hpp"
 #include "mlp/layers/leaky_relu.hpp"
 #include "mlp/serialize.hpp"
+#include "serialize_detail.hpp"
 
 namespace mlp {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
+using serialize_detail::find_type;
+using serialize_detail::join;
 
 std::optional<std::uint64_t> read_seed(ConfigObject& c) {
   const auto* v = c.find("seed");
@@ -144,10 +136,7 @@ std::unique_ptr<Layer> layer_from_config(ConfigObject c) {
   const auto type_arg = c.get_string("type");
   if (!type_arg) throw c.error("type", "required: the layer's Keras class name, one of " + join(layer_types()));
   // Keras' class names, matched case-insensitively so "dense" and "batchnormalization" work too.
-  std::string type;
-  for (const auto& known : layer_types()) {
-    if (lower(known) == lower(*type_arg)) type = known;
-  }
+  const std::string type = find_type(layer_types(), *type_arg);
   if (type.empty()) {
     throw c.error("type", "unknown layer type '" + *type_arg + "'; known: " + join(layer_types()));
   }

@@ -12,21 +12,13 @@
 #include "mlp/optimizers/rmsprop.hpp"
 #include "mlp/optimizers/sgd.hpp"
 #include "mlp/serialize.hpp"
+#include "serialize_detail.hpp"
 
 namespace mlp {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
+using serialize_detail::find_type;
+using serialize_detail::join;
 
 // Reads the six base arguments into any optimizer's flat Options; learning_rate may be a number
 // or a schedule table.
@@ -131,10 +123,7 @@ std::unique_ptr<Optimizer> optimizer_from_config(ConfigObject& parent, std::stri
   } else {
     throw parent.error(key, "expected an optimizer name or a table with a type, got " + describe_json_type(*v));
   }
-  std::string type;
-  for (const auto& known : optimizer_types()) {
-    if (lower(known) == lower(type_arg)) type = known;
-  }
+  const std::string type = find_type(optimizer_types(), type_arg);
   if (type.empty()) {
     const std::string message = "unknown optimizer '" + type_arg + "'; known: " + join(optimizer_types());
     throw table ? table->error("type", message) : parent.error(key, message);
@@ -193,10 +182,7 @@ nlohmann::json optimizer_config(const Optimizer& optimizer) {
 std::shared_ptr<const LearningRateSchedule> schedule_from_config(ConfigObject c) {
   const auto type_arg = c.get_string("type");
   if (!type_arg) throw c.error("type", "required: the schedule, one of " + join(schedule_types()));
-  std::string type;
-  for (const auto& known : schedule_types()) {
-    if (lower(known) == lower(*type_arg)) type = known;
-  }
+  const std::string type = find_type(schedule_types(), *type_arg);
   if (type.empty()) {
     throw c.error("type", "unknown schedule '" + *type_arg + "'; known: " + join(schedule_types()));
   }

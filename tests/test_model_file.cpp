@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util.hpp"
 #include "mlp/error.hpp"
 #include "mlp/io/safetensors.hpp"
 #include "mlp/layers/batch_normalization.hpp"
@@ -33,14 +34,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Bytes = std::vector<std::uint8_t>;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using mlp::test::error_of;
 
 Bytes read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

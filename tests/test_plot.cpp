@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util.hpp"
 #include "mlp/error.hpp"
 #include "mlp/io/image.hpp"
 #include "mlp/plot/gnuplot.hpp"
@@ -86,14 +87,7 @@ GrayImageSample solid(std::uint8_t value, std::string caption) {
           .caption = std::move(caption)};
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using mlp::test::error_of;
 
 // Sets an environment variable for the lifetime of the object, then restores it.
 class ScopedEnv {

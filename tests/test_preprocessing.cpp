@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "test_util.hpp"
 #include "mlp/data/preprocessing.hpp"
 #include "mlp/error.hpp"
 
@@ -16,14 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using mlp::test::error_of;
 
 // Raw inputs; divided by 2 the columns are {1, 2, 3}, {2, 4, 6} and {3, 3, 3}.
 Matrix raw() { return Matrix(3, 3, {2, 4, 6, 4, 8, 6, 6, 12, 6}); }

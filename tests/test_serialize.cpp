@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "test_util.hpp"
 #include "mlp/error.hpp"
 #include "mlp/io/toml.hpp"
 #include "mlp/layers/activation.hpp"
@@ -39,14 +40,7 @@ const std::string kAllLayerTypes =
     "InputLayer, Flatten, Dense, Activation, Dropout, AlphaDropout, GaussianNoise, LeakyReLU, BatchNormalization";
 const std::string kAllOptimizers = "SGD, RMSprop, Adam, AdamW, Nadam, Adagrad";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using mlp::test::error_of;
 
 std::unique_ptr<Layer> layer_of(const json& config) { return layer_from_config(ConfigObject(config, kPath)); }
 json layer_round_trip(const json& config) { return layer_config(*layer_of(config)); }
