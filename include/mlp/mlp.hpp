@@ -3,7 +3,13 @@
 // Umbrella header: everything a program needs to build, train and evaluate a model.
 #include "mlp/activation.hpp"
 #include "mlp/callback.hpp"
+#include "mlp/callbacks/csv_logger.hpp"
+#include "mlp/callbacks/early_stopping.hpp"
+#include "mlp/callbacks/learning_rate_scheduler.hpp"
+#include "mlp/callbacks/model_checkpoint.hpp"
 #include "mlp/callbacks/progbar_logger.hpp"
+#include "mlp/callbacks/reduce_lr_on_plateau.hpp"
+#include "mlp/callbacks/terminate_on_nan.hpp"
 #include "mlp/error.hpp"
 #include "mlp/initializer.hpp"
 #include "mlp/io/idx.hpp"

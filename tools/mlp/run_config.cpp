@@ -226,6 +226,7 @@ TrainConfig parse_train_config(const ConfigDocument& doc) {
   const auto* compile = root.find("compile");
   config.compile = compile != nullptr ? *compile : nlohmann::json::object();
   if (auto fit = root.get_object("fit")) parse_fit(std::move(*fit), config.fit);
+  if (const auto* callbacks = root.find("callbacks")) config.callbacks = *callbacks;
   root.finish();
   config.model["seed"] = config.fit.seed;
   return config;

@@ -54,6 +54,7 @@ struct TrainConfig {
   nlohmann::json model;    // for sequential_from_config, with the seed and input shape filled in
   nlohmann::json compile;  // for compile_options_from_config
   FitConfig fit;
+  nlohmann::json callbacks;  // the [[callbacks]] array (null when absent), see callbacks_config.hpp
   std::string base_dir;    // relative data paths are relative to the config file's directory
 };
 

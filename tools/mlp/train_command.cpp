@@ -26,6 +26,7 @@
 #include "mlp/model_file.hpp"
 #include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
+#include "callbacks_config.hpp"
 #include "run_config.hpp"
 
 namespace mlp::cli {
@@ -93,9 +94,11 @@ int run_train(const TrainArgs& args) {
   const TrainConfig config = parse_train_config(doc);
   if (config.fit.threads > 0) omp_set_num_threads(config.fit.threads);
 
-  // The model and compile settings are checked before any data is read.
+  // The model, compile and callback settings are checked before any data is read.
   auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
   CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
+  const std::string run_dir = args.run_dir.empty() ? default_run_dir(args.config) : args.run_dir;
+  ConfiguredCallbacks callbacks = callbacks_from_config(config.callbacks, &doc.source, run_dir, &std::cout);
   LoadedData data = load_training_data(config, compile.loss.name);
   if (!model->built()) {
     try {
@@ -108,8 +111,8 @@ int run_train(const TrainArgs& args) {
                 " does not match the data's " + format_shape(data.input_shape));
   }
   model->compile(std::move(compile));
+  callbacks.set_checkpoint_extra(model_extra(data));
 
-  const std::string run_dir = args.run_dir.empty() ? default_run_dir(args.config) : args.run_dir;
   std::error_code ec;
   fs::create_directories(run_dir, ec);
   if (ec) throw Error(run_dir + ": cannot create the run directory (" + ec.message() + ")");
@@ -147,8 +150,10 @@ int run_train(const TrainArgs& args) {
                  .verbose = verbose,
                  .out = &std::cout};
   ProgbarLogger log_lines(log, 2);
+  std::vector<Callback*> hooks = callbacks.pointers();
+  hooks.push_back(&log_lines);
   const auto start = std::chrono::steady_clock::now();
-  History history = model->fit(data.x_train, data.y_train, fit, {&log_lines});
+  History history = model->fit(data.x_train, data.y_train, fit, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   nlohmann::json metrics = nlohmann::json::object();
@@ -165,15 +170,21 @@ int run_train(const TrainArgs& args) {
   metrics["epochs"] = history.epoch.size();
   metrics["seconds"] = seconds;
   say(fmt::format("Trained {} epochs in {:.1f} s\n", history.epoch.size(), seconds));
+  write_text((fs::path(run_dir) / "history.csv").string(), history_csv(history));
+  if (callbacks.terminate_on_nan != nullptr && callbacks.terminate_on_nan->terminated()) {
+    // A diverged model is not written over anything; checkpoints written before stay.
+    write_text((fs::path(run_dir) / "metrics.json").string(), metrics.dump(2) + "\n");
+    throw Error(fmt::format("training diverged: the loss became NaN or infinite in epoch {} at batch {}; no model "
+                            "saved (lower the learning rate, or clip gradients with clipnorm)",
+                            *callbacks.terminate_on_nan->epoch() + 1, *callbacks.terminate_on_nan->batch()));
+  }
   if (data.x_test.rows() > 0) {
     const Logs test = model->evaluate(data.x_test, data.y_test, {.batch_size = std::max<std::size_t>(config.fit.batch_size, 256)});
     metrics["test"] = test;
     say("Test: " + format_logs(test) + "\n");
   }
-
   const std::string model_path = (fs::path(run_dir) / "model.safetensors").string();
   save_model(model_path, *model, model_extra(data));
-  write_text((fs::path(run_dir) / "history.csv").string(), history_csv(history));
   write_text((fs::path(run_dir) / "metrics.json").string(), metrics.dump(2) + "\n");
   // The plot is a by-product: without gnuplot the run still succeeds, with a warning.
   try {
