@@ -24,6 +24,7 @@
 #include "mlp/layers/input_layer.hpp"
 #include "mlp/layers/leaky_relu.hpp"
 #include "mlp/loss.hpp"
+#include "mlp/lr_finder.hpp"
 #include "mlp/matrix.hpp"
 #include "mlp/metric.hpp"
 #include "mlp/ops.hpp"

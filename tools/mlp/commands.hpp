@@ -5,6 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+
+#include "mlp/io/toml.hpp"
 
 namespace mlp::cli {
 
@@ -19,6 +22,11 @@ using Runner = std::function<int()>;
 void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 /// `mlp train CONFIG`.
 void add_train_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// `mlp lr-find CONFIG`: the learning-rate range test (lr_find_command.cpp).
+void add_lr_find_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// What `mlp train` does once the config is read and overridden: trains and writes `run_dir`
+/// (empty: runs/<config stem>-<time>). `config_path` names the run and the plot.
+int train_from_document(ConfigDocument doc, const std::string& config_path, const std::string& run_dir);
 /// `mlp evaluate`, `mlp predict`, `mlp summary`.
 void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The `mlp` command line: data, train, evaluate, predict, summary. Each subcommand lives in its own
+// The `mlp` command line: data, train, lr-find, evaluate, predict, summary. Each subcommand lives in its own
 // file and registers itself through commands.hpp. Exit codes: 0 success, 1 an error in the input
 // (the message names the file, line, key or layer), 2 a bad command line.
 #include <CLI/CLI.hpp>
@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, mlp::cli::Runner>> runners;
   mlp::cli::add_data_commands(app, runners);
   mlp::cli::add_train_command(app, runners);
+  mlp::cli::add_lr_find_command(app, runners);
   mlp::cli::add_model_commands(app, runners);
 
   try {

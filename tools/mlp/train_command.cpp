@@ -88,16 +88,16 @@ nlohmann::json resolved_fit(const FitConfig& fit, int verbose) {
   return out;
 }
 
-int run_train(const TrainArgs& args) {
-  ConfigDocument doc = read_toml(args.config);
-  for (const auto& o : args.overrides) apply_override(doc, o);
+}  // namespace
+
+int train_from_document(ConfigDocument doc, const std::string& config_path, const std::string& run_dir_arg) {
   const TrainConfig config = parse_train_config(doc);
   if (config.fit.threads > 0) omp_set_num_threads(config.fit.threads);
 
   // The model, compile and callback settings are checked before any data is read.
   auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
   CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
-  const std::string run_dir = args.run_dir.empty() ? default_run_dir(args.config) : args.run_dir;
+  const std::string run_dir = run_dir_arg.empty() ? default_run_dir(config_path) : run_dir_arg;
   ConfiguredCallbacks callbacks = callbacks_from_config(config.callbacks, &doc.source, run_dir, &std::cout);
   LoadedData data = load_training_data(config, compile.loss.name);
   if (!model->built()) {
@@ -189,7 +189,7 @@ int run_train(const TrainArgs& args) {
   // The plot is a by-product: without gnuplot the run still succeeds, with a warning.
   try {
     plot_learning_curves((fs::path(run_dir) / "learning_curves.png").string(), history.history,
-                         model->name() + " (" + fs::path(args.config).stem().string() + ")");
+                         model->name() + " (" + fs::path(config_path).stem().string() + ")");
   } catch (const Error& e) {
     const std::string warning = std::string("mlp: warning: learning curves not drawn: ") + e.what() + "\n";
     fmt::print(stderr, "{}", warning);
@@ -198,6 +198,14 @@ int run_train(const TrainArgs& args) {
   say("Run directory: " + run_dir +
       " (model.safetensors, history.csv, metrics.json, learning_curves.png, config.toml, train.log)\n");
   return kExitOk;
+}
+
+namespace {
+
+int run_train(const TrainArgs& args) {
+  ConfigDocument doc = read_toml(args.config);
+  for (const auto& o : args.overrides) apply_override(doc, o);
+  return train_from_document(std::move(doc), args.config, args.run_dir);
 }
 
 }  // namespace
