@@ -28,19 +28,6 @@ bool is_idx_or_gz(const std::string& path) {
   return starts_with_bytes(path, {0x00, 0x00, 0x08}) || starts_with_bytes(path, {0x1f, 0x8b});
 }
 
-Matrix to_multilabel(const Matrix& one_hot, const nlohmann::json& multilabel) {
-  Matrix out(one_hot.rows(), multilabel.size());
-  for (std::size_t r = 0; r < one_hot.rows(); ++r) {
-    const Scalar* row = one_hot.row(r);
-    const auto cls = static_cast<std::size_t>(std::max_element(row, row + one_hot.cols()) - row);
-    std::size_t j = 0;
-    for (const auto& [name, classes] : multilabel.items()) {
-      const auto list = classes.get<std::vector<std::size_t>>();
-      out.row(r)[j++] = std::find(list.begin(), list.end(), cls) != list.end() ? 1 : 0;
-    }
-  }
-  return out;
-}
 
 // The header fields of a CSV file (split on the delimiter, quotes stripped): enough to tell whether
 // the target columns are present.
@@ -149,7 +136,7 @@ EvalData load_eval_data(const nlohmann::json& extra, const std::vector<std::stri
     // Multilabel image models were trained on class labels turned into label columns.
     const std::size_t classes = input.contains("multilabel") ? 0 : class_names.size();
     out = load_images(input, sources, labels_path, classes == 0 ? 256 : classes);
-    if (input.contains("multilabel") && out.y.cols() > 0) out.y = to_multilabel(out.y, input.at("multilabel"));
+    if (input.contains("multilabel") && out.y.cols() > 0) out.y = to_multilabel(out.y, input.at("multilabel").get<std::map<std::string, std::vector<std::size_t>>>());
   } else if (kind == "csv") {
     if (!labels_path.empty()) throw Error("--labels goes with IDX images; a CSV file holds its own target columns");
     out = load_csv(input, sources);

@@ -12,13 +12,11 @@
 #include <fmt/core.h>
 #include <omp.h>
 
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
 #include "mlp/error.hpp"
-#include "mlp/io/files.hpp"
 #include "mlp/lr_finder.hpp"
 #include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
@@ -38,19 +36,6 @@ struct LrFindArgs {
   std::size_t steps = 300;
   bool then_train = false;
 };
-
-void write_text(const std::string& path, const std::string& text) {
-  write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-}
-
-std::string default_run_dir(const std::string& config) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  return (fs::path("runs") / (fs::path(config).stem().string() + "-lrfind-" + stamp)).string();
-}
 
 std::string lr_find_csv(const LrFinderResult& r) {
   std::string out = "step,learning_rate,loss,smoothed_loss\n";
@@ -86,7 +71,7 @@ int run_lr_find(const LrFindArgs& args) {
 
   auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
   CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
-  const std::string run_dir = args.run_dir.empty() ? default_run_dir(args.config) : args.run_dir;
+  const std::string run_dir = args.run_dir.empty() ? default_run_dir(args.config, "-lrfind") : args.run_dir;
   LoadedData data = load_training_data(config, compile.loss.name);
   if (!model->built()) {
     try {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <ctime>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 
 #include "mlp/data/datasets.hpp"
 #include "mlp/error.hpp"
+#include "mlp/io/files.hpp"
 #include "mlp/io/idx.hpp"
 #include "mlp/io/image.hpp"
 #include "mlp/random.hpp"
@@ -167,18 +169,6 @@ void keep_first(Matrix& x, Matrix& y, std::size_t n) {
   y = take_rows(y, rows);
 }
 
-Matrix to_multilabel(const Matrix& one_hot, const std::map<std::string, std::vector<std::size_t>>& labels) {
-  Matrix out(one_hot.rows(), labels.size());
-  for (std::size_t r = 0; r < one_hot.rows(); ++r) {
-    const Scalar* row = one_hot.row(r);
-    const auto cls = static_cast<std::size_t>(std::max_element(row, row + one_hot.cols()) - row);
-    std::size_t j = 0;
-    for (const auto& [name, classes] : labels) {
-      out.row(r)[j++] = std::find(classes.begin(), classes.end(), cls) != classes.end() ? 1 : 0;
-    }
-  }
-  return out;
-}
 
 // Images + labels from IDX files; classes = max label + 1 unless given.
 void read_idx_pair(const std::string& images_path, const std::string& labels_path, Matrix& x, Matrix& y,
@@ -230,6 +220,41 @@ TrainConfig parse_train_config(const ConfigDocument& doc) {
   root.finish();
   config.model["seed"] = config.fit.seed;
   return config;
+}
+
+Matrix to_multilabel(const Matrix& one_hot, const std::map<std::string, std::vector<std::size_t>>& labels) {
+  Matrix out(one_hot.rows(), labels.size());
+  for (std::size_t r = 0; r < one_hot.rows(); ++r) {
+    const Scalar* row = one_hot.row(r);
+    const auto cls = static_cast<std::size_t>(std::max_element(row, row + one_hot.cols()) - row);
+    std::size_t j = 0;
+    for (const auto& [name, classes] : labels) {
+      out.row(r)[j++] = std::find(classes.begin(), classes.end(), cls) != classes.end() ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+std::string format_logs(const std::map<std::string, double>& logs) {
+  std::string out;
+  if (auto it = logs.find("loss"); it != logs.end()) out = fmt::format("loss: {:.4f}", it->second);
+  for (const auto& [key, value] : logs) {
+    if (key != "loss") out += fmt::format("{}{}: {:.4f}", out.empty() ? "" : " - ", key, value);
+  }
+  return out;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+std::string default_run_dir(const std::string& config, const std::string& suffix) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return (fs::path("runs") / (fs::path(config).stem().string() + suffix + "-" + stamp)).string();
 }
 
 std::string label_format(const std::string& task, const std::string& loss_name) {

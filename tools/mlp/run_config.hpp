@@ -81,6 +81,17 @@ Matrix encode_labels(const Matrix& one_hot, const std::string& format);
 /// Loads and preprocesses the data of a config, labels in label_format(task, loss_name).
 LoadedData load_training_data(const TrainConfig& config, const std::string& loss_name);
 
+/// Class labels (one-hot, N × classes) as derived 0/1 labels: column j is 1 when the class is in
+/// the j-th list of `labels` (the [data] multilabel table, in name order).
+Matrix to_multilabel(const Matrix& one_hot, const std::map<std::string, std::vector<std::size_t>>& labels);
+
+/// "loss: 0.0612 - accuracy: 0.9821": the loss first, as Keras prints it.
+std::string format_logs(const std::map<std::string, double>& logs);
+/// write_file_atomic of a text.
+void write_text(const std::string& path, const std::string& text);
+/// runs/<config name><suffix>-<date>-<time>: the default run directory.
+std::string default_run_dir(const std::string& config, const std::string& suffix = "");
+
 /// The "extra" metadata a saved model carries: {"input", "labels", "preprocessing"}.
 nlohmann::json model_extra(const LoadedData& data);
 

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -22,7 +21,6 @@
 #include "commands.hpp"
 #include "mlp/callbacks/progbar_logger.hpp"
 #include "mlp/error.hpp"
-#include "mlp/io/files.hpp"
 #include "mlp/model_file.hpp"
 #include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
@@ -39,29 +37,6 @@ struct TrainArgs {
   std::vector<std::string> overrides;
   std::string run_dir;
 };
-
-void write_text(const std::string& path, const std::string& text) {
-  write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-}
-
-std::string default_run_dir(const std::string& config) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  return (fs::path("runs") / (fs::path(config).stem().string() + "-" + stamp)).string();
-}
-
-// "loss: 0.0612 - accuracy: 0.9821": the loss first, as Keras prints it.
-std::string format_logs(const Logs& logs) {
-  std::string out;
-  if (auto it = logs.find("loss"); it != logs.end()) out = fmt::format("loss: {:.4f}", it->second);
-  for (const auto& [key, value] : logs) {
-    if (key != "loss") out += fmt::format("{}{}: {:.4f}", out.empty() ? "" : " - ", key, value);
-  }
-  return out;
-}
 
 // Keras' CSVLogger: "epoch" then the log keys in sorted order, one row per epoch.
 std::string history_csv(const History& history) {
