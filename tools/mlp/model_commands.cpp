@@ -10,7 +10,6 @@
 
 #include "commands.hpp"
 #include "mlp/error.hpp"
-#include "mlp/io/files.hpp"
 #include "mlp/model_file.hpp"
 #include "mlp/models/reference.hpp"
 #include "mlp/serialize.hpp"
@@ -29,6 +28,17 @@ struct ModelArgs {
   std::string example = "mnist_mlp";
 };
 
+// The "extra" metadata is read with nlohmann's checked accessors; a file whose metadata lacks a
+// key or has a wrong type gets an error naming the file instead of a JSON library message.
+template <class F>
+int with_model_metadata(const std::string& model_path, F&& run) {
+  try {
+    return run();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(model_path + ": malformed \"extra\" metadata (" + e.what() + "); was it written by `mlp train`?");
+  }
+}
+
 int run_evaluate(const ModelArgs& args) {
   SavedModel saved = load_model(args.model);
   if (!saved.model->compiled()) throw Error(args.model + ": the model was saved without compile settings (no loss)");
@@ -38,11 +48,7 @@ int run_evaluate(const ModelArgs& args) {
                             saved.extra.at("input").at("kind") == "image" ? " (give --labels FILE)" : ""));
   }
   const Logs logs = saved.model->evaluate(data.x, data.y, {.batch_size = args.batch_size});
-  std::string line = fmt::format("loss: {:.4f}", logs.at("loss"));
-  for (const auto& [key, value] : logs) {
-    if (key != "loss") line += fmt::format(" - {}: {:.4f}", key, value);
-  }
-  fmt::print("{} samples - {}\n", data.x.rows(), line);
+  fmt::print("{} samples - {}\n", data.x.rows(), format_logs(logs));
   return kExitOk;
 }
 
@@ -117,7 +123,7 @@ int run_predict(const ModelArgs& args) {
   if (args.out.empty()) {
     fmt::print("{}", text);
   } else {
-    write_file_atomic(args.out, std::span(reinterpret_cast<const std::uint8_t*>(csv.data()), csv.size()));
+    write_text(args.out, csv);
     fmt::print("{} predictions written to {}\n", pred.rows(), args.out);
   }
   return kExitOk;
@@ -167,7 +173,9 @@ void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>
       ->expected(1);
   evaluate->add_option("--labels", eval_args->labels, "IDX labels for an IDX image file");
   evaluate->add_option("--batch-size", eval_args->batch_size, "Samples per batch")->capture_default_str();
-  runners.emplace_back(evaluate, [eval_args] { return run_evaluate(*eval_args); });
+  runners.emplace_back(evaluate, [eval_args] {
+    return with_model_metadata(eval_args->model, [&] { return run_evaluate(*eval_args); });
+  });
 
   auto predict_args = std::make_shared<ModelArgs>();
   CLI::App* predict = app.add_subcommand("predict", "Predictions of a saved model: class, probability and top-k");
@@ -178,7 +186,9 @@ void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>
   predict->add_option("--top", predict_args->top, "How many classes to list per sample")->capture_default_str();
   predict->add_option("--out", predict_args->out, "Write the predictions as CSV instead of printing them");
   predict->add_option("--batch-size", predict_args->batch_size, "Samples per batch")->capture_default_str();
-  runners.emplace_back(predict, [predict_args] { return run_predict(*predict_args); });
+  runners.emplace_back(predict, [predict_args] {
+    return with_model_metadata(predict_args->model, [&] { return run_predict(*predict_args); });
+  });
 
   auto summary_args = std::make_shared<ModelArgs>();
   CLI::App* summary = app.add_subcommand("summary", "Print a model's summary as Keras does");
