@@ -11,6 +11,9 @@ find_package(CURL REQUIRED)          # libcurl4-openssl-dev: data set mirrors
 find_package(PNG REQUIRED)           # libpng-dev: reading/writing user images (src/io/image.cpp)
 find_package(JPEG REQUIRED)          # libjpeg-dev (libjpeg-turbo): reading user photos
 find_package(OpenSSL REQUIRED)       # libssl-dev: SHA-256 of data files
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(GVC REQUIRED IMPORTED_TARGET libgvc)  # libgraphviz-dev: mlp plot-model (src/plot/model_graph.cpp)
+find_package(Protobuf REQUIRED)      # libprotobuf-dev, protobuf-compiler: TensorBoard event files
 if(MLP_BUILD_TESTS)
   find_package(GTest REQUIRED)       # libgtest-dev
 endif()

@@ -5,6 +5,7 @@
 
 #include "mlp/io/safetensors.hpp"
 #include "mlp/serialize.hpp"
+#include "model_file_detail.hpp"
 
 namespace mlp {
 namespace {
@@ -23,7 +24,10 @@ std::string shape_text(const std::vector<std::size_t>& shape) {
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-// Every saved buffer of the model with its tensor name, params() then state() per layer.
+}  // namespace
+
+namespace detail {
+
 std::vector<std::pair<std::string, Param*>> saved_buffers(Sequential& model) {
   std::vector<std::pair<std::string, Param*>> out;
   for (const auto& layer : model.layers()) {
@@ -43,12 +47,25 @@ nlohmann::json parse_metadata(const TensorFile& file, const std::string& key, co
   }
 }
 
-}  // namespace
-
-void save_model(const std::string& path, Sequential& model, const nlohmann::json& extra) {
-  if (!model.built()) {
-    throw Error("save_model: the model '" + model.name() + "' is not built yet (give it an input shape)");
+Tensor to_tensor(std::string name, const Param& p) {
+  Tensor t{.name = std::move(name), .shape = tensor_shape(p), .data = {}};
+  t.data.reserve(p.value.size());
+  for (std::size_t r = 0; r < p.value.rows(); ++r) {
+    const Scalar* row = p.value.row(r);
+    for (std::size_t c = 0; c < p.value.cols(); ++c) t.data.push_back(static_cast<float>(row[c]));
   }
+  return t;
+}
+
+void copy_into(const Tensor& t, Matrix& m) {
+  std::size_t k = 0;
+  for (std::size_t r = 0; r < m.rows(); ++r) {
+    Scalar* row = m.row(r);
+    for (std::size_t c = 0; c < m.cols(); ++c) row[c] = static_cast<Scalar>(t.data[k++]);
+  }
+}
+
+TensorFile model_tensor_file(Sequential& model, const nlohmann::json& extra) {
   TensorFile file;
   file.metadata["format"] = kFormat;
   file.metadata["format_version"] = std::to_string(kModelFormatVersion);
@@ -56,20 +73,12 @@ void save_model(const std::string& path, Sequential& model, const nlohmann::json
   file.metadata["model"] = sequential_config(model).dump();
   if (model.compiled()) file.metadata["compile"] = compile_config(model).dump();
   file.metadata["extra"] = extra.is_null() ? "{}" : extra.dump();
-  for (const auto& [name, p] : saved_buffers(model)) {
-    Tensor t{.name = name, .shape = tensor_shape(*p), .data = {}};
-    t.data.reserve(p->value.size());
-    for (std::size_t r = 0; r < p->value.rows(); ++r) {
-      const Scalar* row = p->value.row(r);
-      for (std::size_t c = 0; c < p->value.cols(); ++c) t.data.push_back(static_cast<float>(row[c]));
-    }
-    file.tensors.push_back(std::move(t));
-  }
-  write_safetensors(path, file);
+  for (const auto& [name, p] : saved_buffers(model)) file.tensors.push_back(to_tensor(name, *p));
+  return file;
 }
 
-SavedModel load_model(const std::string& path) {
-  const TensorFile file = read_safetensors(path);
+TensorFile read_model_tensor_file(const std::string& path) {
+  TensorFile file = read_safetensors(path);
   auto format = file.metadata.find("format");
   if (format == file.metadata.end() || format->second != kFormat) {
     throw Error(path + ": a safetensors file, but not an mlp model (its metadata has no \"format\": \"" +
@@ -88,6 +97,48 @@ SavedModel load_model(const std::string& path) {
                 "); this mlp " + MLP_VERSION + " reads version " + std::to_string(kModelFormatVersion) +
                 " — upgrade mlp to load it");
   }
+  return file;
+}
+
+void read_weights(const TensorFile& file, Sequential& model, const std::string& path) {
+  std::set<std::string> expected;
+  const auto buffers = saved_buffers(model);
+  std::vector<const Tensor*> sources;
+  for (const auto& [name, p] : buffers) {
+    expected.insert(name);
+    const Tensor* t = file.find(name);
+    if (t == nullptr) throw Error(path + ": tensor '" + name + "' is missing");
+    const auto want = tensor_shape(*p);
+    const bool vector_as_row = want.size() == 1 && t->shape == std::vector<std::size_t>{1, want[0]};
+    if (t->shape != want && !vector_as_row) {
+      throw Error(path + ": tensor '" + name + "' has shape " + shape_text(t->shape) + ", the model needs " +
+                  shape_text(want));
+    }
+    sources.push_back(t);
+  }
+  for (const auto& t : file.tensors) {
+    // Checkpoints keep the optimizer's and the callbacks' state beside the weights.
+    if (!expected.contains(t.name) && !t.name.starts_with("optimizer/") && !t.name.starts_with("callbacks/")) {
+      throw Error(path + ": tensor '" + t.name + "' belongs to no layer of the model");
+    }
+  }
+  for (std::size_t i = 0; i < buffers.size(); ++i) copy_into(*sources[i], buffers[i].second->value);
+}
+
+}  // namespace detail
+
+using detail::parse_metadata;
+using detail::saved_buffers;
+
+void save_model(const std::string& path, Sequential& model, const nlohmann::json& extra) {
+  if (!model.built()) {
+    throw Error("save_model: the model '" + model.name() + "' is not built yet (give it an input shape)");
+  }
+  write_safetensors(path, detail::model_tensor_file(model, extra));
+}
+
+SavedModel load_model(const std::string& path) {
+  const TensorFile file = detail::read_model_tensor_file(path);
 
   SavedModel saved;
   const nlohmann::json model_json = parse_metadata(file, "model", path);
@@ -99,29 +150,7 @@ SavedModel load_model(const std::string& path) {
   }
   if (!saved.model->built()) throw Error(path + ": model: no input_shape; the file cannot be used");
 
-  std::set<std::string> expected;
-  for (const auto& [name, p] : saved_buffers(*saved.model)) {
-    expected.insert(name);
-    const Tensor* t = file.find(name);
-    if (t == nullptr) throw Error(path + ": tensor '" + name + "' is missing");
-    const auto want = tensor_shape(*p);
-    const bool vector_as_row = want.size() == 1 && t->shape == std::vector<std::size_t>{1, want[0]};
-    if (t->shape != want && !vector_as_row) {
-      throw Error(path + ": tensor '" + name + "' has shape " + shape_text(t->shape) + ", the model needs " +
-                  shape_text(want));
-    }
-    std::size_t k = 0;
-    for (std::size_t r = 0; r < p->value.rows(); ++r) {
-      Scalar* row = p->value.row(r);
-      for (std::size_t c = 0; c < p->value.cols(); ++c) row[c] = static_cast<Scalar>(t->data[k++]);
-    }
-  }
-  for (const auto& t : file.tensors) {
-    // Checkpoints (a later format addition) keep optimizer state under "optimizer/".
-    if (!expected.contains(t.name) && !t.name.starts_with("optimizer/")) {
-      throw Error(path + ": tensor '" + t.name + "' belongs to no layer of the model");
-    }
-  }
+  detail::read_weights(file, *saved.model, path);
 
   if (file.metadata.contains("compile")) {
     const nlohmann::json compile_json = parse_metadata(file, "compile", path);

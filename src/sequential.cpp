@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "mlp/callbacks/progbar_logger.hpp"
+#include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/layers/input_layer.hpp"
 #include "mlp/ops.hpp"
@@ -360,6 +361,8 @@ History Sequential::fit(ConstMatrixView x, ConstMatrixView y, const FitOptions& 
   }
 
   const ScopedFlushDenormals flush_denormals;
+  // As in Keras: the progress bar first, History last (it records the logs as the other
+  // callbacks left them: ReduceLROnPlateau adds "learning_rate").
   History history;
   std::vector<Callback*> hooks;
   std::optional<ProgbarLogger> progbar;
@@ -367,17 +370,26 @@ History Sequential::fit(ConstMatrixView x, ConstMatrixView y, const FitOptions& 
   hooks.insert(hooks.end(), callbacks.begin(), callbacks.end());
   hooks.push_back(&history);
 
+  std::vector<std::size_t> order(n_train);
+  std::iota(order.begin(), order.end(), std::size_t{0});
   TrainContext ctx;
   ctx.model = this;
   ctx.epochs = opt.epochs;
   ctx.steps = (n_train + opt.batch_size - 1) / opt.batch_size;
-  std::vector<std::size_t> order(n_train);
-  std::iota(order.begin(), order.end(), std::size_t{0});
+  ctx.history = &history;
+  ctx.callbacks = &callbacks;
+  ctx.shuffle_order = &order;
   Matrix batch_x;
   std::vector<Scalar> batch_w;
 
   for (Callback* c : hooks) c->on_train_begin(ctx);
-  for (ctx.epoch = opt.initial_epoch; ctx.epoch < opt.epochs && !ctx.stop_training; ++ctx.epoch) {
+  int first_epoch = opt.initial_epoch;
+  if (ctx.resume) {
+    resume(*ctx.resume, callbacks, order, history);
+    first_epoch = ctx.resume->epoch;
+    ctx.stop_training = ctx.resume->stopped;
+  }
+  for (ctx.epoch = first_epoch; ctx.epoch < opt.epochs && !ctx.stop_training; ++ctx.epoch) {
     if (opt.shuffle) {
       for (std::size_t i = n_train; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng_.below(i)]);
     }
@@ -414,6 +426,39 @@ History Sequential::fit(ConstMatrixView x, ConstMatrixView y, const FitOptions& 
   }
   for (Callback* c : hooks) c->on_train_end(ctx);
   return history;
+}
+
+void Sequential::resume(const TrainingState& state, const std::vector<Callback*>& callbacks,
+                        std::vector<std::size_t>& order, History& history) {
+  const std::string where = "Sequential::fit: cannot resume: ";
+  if (state.shuffle_order.size() != order.size()) {
+    throw Error(where + "the checkpoint was trained on " + std::to_string(state.shuffle_order.size()) +
+                " samples, this data has " + std::to_string(order.size()) + " training samples");
+  }
+  for (std::size_t i : state.shuffle_order) {
+    if (i >= order.size()) throw Error(where + "the checkpoint's sample order is corrupt");
+  }
+  // Stateless callbacks (progress output, TerminateOnNaN) may come and go; the ones with state
+  // must be the same kinds in the same order.
+  std::vector<Callback*> stateful;
+  std::string saved_kinds, kinds;
+  for (const CallbackState& cs : state.callbacks) saved_kinds += (saved_kinds.empty() ? "" : ", ") + cs.kind;
+  for (Callback* c : callbacks) {
+    CallbackState now;
+    c->save_state(now);
+    if (now.kind.empty()) continue;
+    stateful.push_back(c);
+    kinds += (kinds.empty() ? "" : ", ") + now.kind;
+  }
+  if (kinds != saved_kinds) {
+    const auto list = [](const std::string& k) { return k.empty() ? std::string("none") : k; };
+    throw Error(where + "the checkpoint holds the state of the callbacks " + list(saved_kinds) +
+                ", this run's callbacks with state are " + list(kinds));
+  }
+  for (std::size_t i = 0; i < stateful.size(); ++i) stateful[i]->load_state(state.callbacks[i]);
+  order = state.shuffle_order;
+  history.epoch = state.history.epoch;
+  history.history = state.history.history;
 }
 
 double Sequential::train_on_batch(ConstMatrixView x, ConstMatrixView y, std::span<const Scalar> sample_weight) {

@@ -18,7 +18,8 @@
 // for sparse_categorical_crossentropy. Buffers for activations and gradients are sized once per
 // batch size, so a training step does not touch the heap once it reaches steady state.
 // Determinism: weights, dropout masks and shuffling all come from generators split off the one
-// seed; with the same seed and thread count two runs are bit-identical.
+// seed; with the same seed and thread count two runs are bit-identical, and a run resumed from a
+// checkpoint (BackupAndRestore, mlp/checkpoint.hpp) ends bit-identical to one never interrupted.
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -157,6 +158,9 @@ class Sequential {
   double train_step(ConstMatrixView x, ConstMatrixView y, std::span<const Scalar> weights);
   void update_metrics(ConstMatrixView pred, ConstMatrixView y, std::span<const Scalar> weights);
   void gather(ConstMatrixView src, const std::size_t* index, std::size_t count, Matrix& dst);
+  /// Continues from a checkpoint's state (the callback that set ctx.resume restored the model).
+  void resume(const TrainingState& state, const std::vector<Callback*>& callbacks, std::vector<std::size_t>& order,
+              History& history);
   void make_sample_weights(ConstMatrixView y, std::span<const Scalar> base,
                            const std::map<std::size_t, double>& class_weight,
                            std::vector<Scalar>& out) const;

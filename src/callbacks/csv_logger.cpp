@@ -5,9 +5,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "monitor.hpp"
+#include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
+#include "mlp/io/files.hpp"
 
 namespace mlp {
 
@@ -88,5 +91,31 @@ void CSVLogger::on_epoch_end(TrainContext& ctx) {
 }
 
 void CSVLogger::on_train_end(TrainContext&) { close(); }
+
+void CSVLogger::save_state(CallbackState& state) const {
+  state.kind = "CSVLogger";
+  std::ifstream in(options_.filename, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  state.values = {{"content", content}, {"have_keys", have_keys_}, {"keys", keys_}};
+}
+
+void CSVLogger::load_state(const CallbackState& state) {
+  if (state.kind != "CSVLogger") throw Error("CSVLogger: the saved state is a " + state.kind + "'s");
+  std::string content;
+  try {
+    content = state.values.at("content").get<std::string>();
+    keys_ = state.values.at("keys").get<std::vector<std::string>>();
+    have_keys_ = state.values.at("have_keys").get<bool>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("CSVLogger: corrupt saved state: ") + e.what());
+  }
+  close();
+  write_file_atomic(options_.filename, std::span(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()));
+  file_ = std::fopen(options_.filename.c_str(), "ab");
+  if (file_ == nullptr) {
+    throw Error("CSVLogger: cannot open '" + options_.filename + "' for writing: " + std::strerror(errno));
+  }
+  write_header_ = false;
+}
 
 }  // namespace mlp

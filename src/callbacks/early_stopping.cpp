@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/callbacks/early_stopping.hpp"
 
+#include <algorithm>
+
+
 #include <cmath>
 #include <ostream>
 
 #include "monitor.hpp"
+#include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/sequential.hpp"
 
@@ -93,6 +97,63 @@ void EarlyStopping::on_train_end(TrainContext& ctx) {
       throw Error("EarlyStopping: the model's layers changed during training; cannot restore the best weights");
     }
     for (std::size_t i = 0; i < buffers.size(); ++i) buffers[i]->value = best_weights_[i];
+  }
+}
+
+void EarlyStopping::save_state(CallbackState& state) const {
+  state.kind = "EarlyStopping";
+  state.values = {{"wait", wait_},
+                  {"stopped_epoch", stopped_epoch_},
+                  {"best_epoch", best_epoch_},
+                  {"best", best_ ? encode_double(*best_) : nlohmann::json()},
+                  {"maximize", maximize_ ? nlohmann::json(*maximize_) : nlohmann::json()},
+                  {"best_weights", have_best_weights_ ? best_weights_.size() : 0}};
+  if (!have_best_weights_) return;
+  for (std::size_t i = 0; i < best_weights_.size(); ++i) {
+    const Matrix& m = best_weights_[i];
+    Tensor t{.name = "best_weights/" + std::to_string(i), .shape = {m.rows(), m.cols()}, .data = {}};
+    t.data.reserve(m.size());
+    for (std::size_t r = 0; r < m.rows(); ++r) {
+      for (std::size_t c = 0; c < m.cols(); ++c) t.data.push_back(static_cast<float>(m.row(r)[c]));
+    }
+    state.tensors.push_back(std::move(t));
+  }
+}
+
+void EarlyStopping::load_state(const CallbackState& state) {
+  if (state.kind != "EarlyStopping") throw Error("EarlyStopping: the saved state is a " + state.kind + "'s");
+  try {
+    const auto& v = state.values;
+    const std::size_t count = v.at("best_weights").get<std::size_t>();
+    std::vector<Matrix> weights(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string name = "best_weights/" + std::to_string(i);
+      const auto it = std::find_if(state.tensors.begin(), state.tensors.end(),
+                                   [&](const Tensor& t) { return t.name == name; });
+      if (it == state.tensors.end() || it->shape.size() != 2) throw Error("EarlyStopping: saved tensor " + name + " is missing");
+      weights[i].resize(it->shape[0], it->shape[1]);
+      std::size_t k = 0;
+      for (std::size_t r = 0; r < it->shape[0]; ++r) {
+        for (std::size_t c = 0; c < it->shape[1]; ++c) weights[i].row(r)[c] = static_cast<Scalar>(it->data[k++]);
+      }
+    }
+    wait_ = v.at("wait").get<int>();
+    stopped_epoch_ = v.at("stopped_epoch").get<int>();
+    best_epoch_ = v.at("best_epoch").get<int>();
+    if (v.at("best").is_null()) {
+      best_.reset();
+    } else {
+      best_ = decode_double(v.at("best"), "EarlyStopping.best");
+    }
+    if (v.at("maximize").is_null()) {
+      maximize_.reset();
+    } else {
+      maximize_ = v.at("maximize").get<bool>();
+    }
+    best_weights_ = std::move(weights);
+    have_best_weights_ = count > 0;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("EarlyStopping: corrupt saved state: ") + e.what());
   }
 }
 

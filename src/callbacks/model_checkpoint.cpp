@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "monitor.hpp"
+#include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/io/safetensors.hpp"
 #include "mlp/model_file.hpp"
@@ -233,6 +234,29 @@ void ModelCheckpoint::on_epoch_end(TrainContext& ctx) {
   last_saved_ = path;
   if (options_.verbose > 0 && options_.out != nullptr) {
     *options_.out << "Epoch " << ctx.epoch + 1 << ": finished saving model to " << path << "\n";
+  }
+}
+
+void ModelCheckpoint::save_state(CallbackState& state) const {
+  state.kind = "ModelCheckpoint";
+  state.values = {{"best", best_ ? encode_double(*best_) : nlohmann::json()},
+                  {"maximize", maximize_ ? nlohmann::json(*maximize_) : nlohmann::json()},
+                  {"last_saved", last_saved_}};
+}
+
+void ModelCheckpoint::load_state(const CallbackState& state) {
+  if (state.kind != "ModelCheckpoint") throw Error("ModelCheckpoint: the saved state is a " + state.kind + "'s");
+  try {
+    const auto& v = state.values;
+    std::optional<double> best;
+    if (!v.at("best").is_null()) best = decode_double(v.at("best"), "ModelCheckpoint.best");
+    std::optional<bool> maximize;
+    if (!v.at("maximize").is_null()) maximize = v.at("maximize").get<bool>();
+    last_saved_ = v.at("last_saved").get<std::string>();
+    best_ = best;
+    maximize_ = maximize;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("ModelCheckpoint: corrupt saved state: ") + e.what());
   }
 }
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/callbacks/reduce_lr_on_plateau.hpp"
 
+
 #include <algorithm>
 #include <limits>
 #include <ostream>
 
 #include "monitor.hpp"
+#include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/sequential.hpp"
 
@@ -69,6 +71,24 @@ void ReduceLROnPlateau::on_epoch_end(TrainContext& ctx) {
         wait_ = 0;
       }
     }
+  }
+}
+
+void ReduceLROnPlateau::save_state(CallbackState& state) const {
+  state.kind = "ReduceLROnPlateau";
+  state.values = {{"best", encode_double(best_)}, {"wait", wait_}, {"cooldown_counter", cooldown_counter_}};
+}
+
+void ReduceLROnPlateau::load_state(const CallbackState& state) {
+  if (state.kind != "ReduceLROnPlateau") throw Error("ReduceLROnPlateau: the saved state is a " + state.kind + "'s");
+  try {
+    const double best = decode_double(state.values.at("best"), "ReduceLROnPlateau.best");
+    const int wait = state.values.at("wait").get<int>();
+    cooldown_counter_ = state.values.at("cooldown_counter").get<int>();
+    best_ = best;
+    wait_ = wait;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("ReduceLROnPlateau: corrupt saved state: ") + e.what());
   }
 }
 

@@ -7,6 +7,7 @@
 #include "mlp/callbacks/early_stopping.hpp"
 #include "mlp/callbacks/model_checkpoint.hpp"
 #include "mlp/callbacks/reduce_lr_on_plateau.hpp"
+#include "mlp/callbacks/tensorboard.hpp"
 #include "mlp/error.hpp"
 
 namespace mlp::cli {
@@ -97,6 +98,23 @@ std::unique_ptr<Callback> make(const std::string& type, ConfigObject& c, const s
     o.out = out;
     return std::make_unique<ModelCheckpoint>(o);
   }
+  if (type == "TensorBoard") {
+    TensorBoard::Options o;
+    o.log_dir = in_run_dir(run_dir, c.get_string("log_dir", "tensorboard"));
+    o.histogram_freq = get_count(c, "histogram_freq", o.histogram_freq);
+    o.write_grads = c.get_bool("write_grads", o.write_grads);
+    o.write_steps_per_second = c.get_bool("write_steps_per_second", o.write_steps_per_second);
+    if (const auto* u = c.find("update_freq"); u != nullptr && u->is_string()) {
+      const std::string freq = c.get_string("update_freq", "epoch");
+      if (freq != "epoch" && freq != "batch") {
+        throw c.error("update_freq", "expected \"epoch\", \"batch\" or a number of batches, got \"" + freq + "\"");
+      }
+      o.update_freq = freq == "batch" ? 1 : 0;
+    } else {
+      o.update_freq = get_count(c, "update_freq", 0);
+    }
+    return std::make_unique<TensorBoard>(o);
+  }
   if (type == "LearningRateScheduler") {
     throw c.error("type", "LearningRateScheduler takes a C++ function; in a config, give a schedule as "
                           "compile.optimizer.learning_rate = { type = \"ExponentialDecay\", ... }");
@@ -108,7 +126,7 @@ std::unique_ptr<Callback> make(const std::string& type, ConfigObject& c, const s
 
 const std::vector<std::string>& callback_types() {
   static const std::vector<std::string> kTypes = {"EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "CSVLogger",
-                                                  "TerminateOnNaN"};
+                                                  "TerminateOnNaN", "TensorBoard"};
   return kTypes;
 }
 

@@ -5,9 +5,11 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "mlp/io/toml.hpp"
+#include "mlp/sequential.hpp"
 
 namespace mlp::cli {
 
@@ -25,9 +27,18 @@ void add_train_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>&
 /// `mlp lr-find CONFIG`: the learning-rate range test (lr_find_command.cpp).
 void add_lr_find_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 /// What `mlp train` does once the config is read and overridden: trains and writes `run_dir`
-/// (empty: runs/<config stem>-<time>). `config_path` names the run and the plot.
-int train_from_document(ConfigDocument doc, const std::string& config_path, const std::string& run_dir);
+/// (empty: runs/<config stem>-<time>). `config_path` names the run and the plot. `resume`:
+/// continue from run_dir's checkpoint (otherwise a checkpoint left there is removed first).
+int train_from_document(ConfigDocument doc, const std::string& config_path, const std::string& run_dir,
+                        bool resume = false);
 /// `mlp evaluate`, `mlp predict`, `mlp summary`.
 void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// `mlp ensemble MODEL MODEL... --data DATA`: members and their voting ensemble (ensemble_command.cpp).
+void add_ensemble_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// A built model from a model file or a TOML config (the input shape from its data), as `mlp summary`
+/// and `mlp plot-model` read their target.
+std::unique_ptr<Sequential> model_from_file_or_config(const std::string& path);
+/// `mlp plot-model MODEL|CONFIG`: the layer graph drawn by Graphviz (plot_model_command.cpp).
+void add_plot_model_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 
 }  // namespace mlp::cli

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// mlp evaluate MODEL DATA [--labels FILE]     loss and metrics of a saved model on new data
+// mlp evaluate MODEL DATA [--labels FILE] [--plots DIR]   loss and metrics of a saved model on new data
 // mlp predict MODEL INPUT... [--top K] [--out FILE.csv]
 // mlp summary [CONFIG.toml | MODEL] [--example NAME]
 #include <fmt/core.h>
@@ -7,11 +7,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <numeric>
+#include <system_error>
 
 #include "commands.hpp"
 #include "mlp/error.hpp"
+#include "mlp/metrics/confusion_matrix.hpp"
 #include "mlp/model_file.hpp"
 #include "mlp/models/reference.hpp"
+#include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
 #include "run_config.hpp"
 
@@ -26,6 +29,7 @@ struct ModelArgs {
   std::size_t top = 3;
   std::string out;
   std::string example = "mnist_mlp";
+  std::string plots;  // evaluate: directory for confusion_matrix.png (or predicted_vs_true.png), weights.png
 };
 
 // The "extra" metadata is read with nlohmann's checked accessors; a file whose metadata lacks a
@@ -39,6 +43,51 @@ int with_model_metadata(const std::string& model_path, F&& run) {
   }
 }
 
+// evaluate --plots DIR: the confusion matrix of a classifier (the predicted-vs-true scatter of a
+// regression model's first target) and the weight histograms.
+void write_evaluation_plots(const ModelArgs& args, SavedModel& saved, const EvalData& data) {
+  std::error_code error;
+  std::filesystem::create_directories(args.plots, error);
+  if (error) throw Error(args.plots + ": cannot create the plots directory (" + error.message() + ")");
+  const std::string title = std::filesystem::path(args.model).filename().string() + " on " +
+                            std::filesystem::path(args.inputs.front()).filename().string();
+  const nlohmann::json& labels = saved.extra.at("labels");
+  const std::string task = labels.at("task").get<std::string>();
+  Matrix pred = saved.model->predict(data.x, args.batch_size);
+  if (task == "classification") {
+    const auto names = labels.at("class_names").get<std::vector<std::string>>();
+    const std::size_t model_classes = pred.cols() == 1 ? 2 : pred.cols();
+    const metrics::ConfusionMatrix matrix =
+        metrics::confusion_matrix(pred, data.y, names.size() >= model_classes ? names.size() : 0);
+    const std::string path = (std::filesystem::path(args.plots) / "confusion_matrix.png").string();
+    plot_confusion_matrix(path, matrix, names.size() == matrix.classes() ? names : std::vector<std::string>{},
+                          title);
+    fmt::print("wrote {}\n", path);
+  } else if (task == "regression") {
+    const Preprocessing preprocessing =
+        Preprocessing::from_json(ConfigObject(saved.extra.at("preprocessing"), "preprocessing"));
+    Matrix truth(data.y.rows(), data.y.cols());
+    copy(data.y, truth);
+    preprocessing.restore_targets(pred);
+    preprocessing.restore_targets(truth);
+    const auto targets = saved.extra.at("input").value("targets", std::vector<std::string>{});
+    std::vector<double> t(truth.rows()), p(pred.rows());
+    for (std::size_t r = 0; r < truth.rows(); ++r) {
+      t[r] = truth(r, 0);
+      p[r] = pred(r, 0);
+    }
+    const std::string path = (std::filesystem::path(args.plots) / "predicted_vs_true.png").string();
+    plot_predicted_vs_true(path, t, p, targets.empty() ? std::string("value") : targets[0], title);
+    fmt::print("wrote {}{}\n", path,
+               pred.cols() > 1 ? fmt::format(" (the first of {} targets)", pred.cols()) : std::string());
+  } else {
+    fmt::print("no confusion matrix: a {} model has no single predicted class\n", task);
+  }
+  const std::string weights = (std::filesystem::path(args.plots) / "weights.png").string();
+  plot_weight_histograms(weights, *saved.model, "weights of " + std::filesystem::path(args.model).filename().string());
+  fmt::print("wrote {}\n", weights);
+}
+
 int run_evaluate(const ModelArgs& args) {
   SavedModel saved = load_model(args.model);
   if (!saved.model->compiled()) throw Error(args.model + ": the model was saved without compile settings (no loss)");
@@ -49,6 +98,7 @@ int run_evaluate(const ModelArgs& args) {
   }
   const Logs logs = saved.model->evaluate(data.x, data.y, {.batch_size = args.batch_size});
   fmt::print("{} samples - {}\n", data.x.rows(), format_logs(logs));
+  if (!args.plots.empty()) write_evaluation_plots(args, saved, data);
   return kExitOk;
 }
 
@@ -141,8 +191,15 @@ int run_summary(const ModelArgs& args) {
     fmt::print("{}", model.summary());
     return kExitOk;
   }
-  if (std::filesystem::path(args.model).extension() == ".toml") {
-    const ConfigDocument doc = read_toml(args.model);
+  fmt::print("{}", model_from_file_or_config(args.model)->summary());
+  return kExitOk;
+}
+
+}  // namespace
+
+std::unique_ptr<Sequential> model_from_file_or_config(const std::string& path) {
+  if (std::filesystem::path(path).extension() == ".toml") {
+    const ConfigDocument doc = read_toml(path);
     const TrainConfig config = parse_train_config(doc);
     auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
     CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
@@ -154,14 +211,10 @@ int run_summary(const ModelArgs& args) {
         model->build(load_training_data(config, compile.loss.name).input_shape);
       }
     }
-    fmt::print("{}", model->summary());
-    return kExitOk;
+    return model;
   }
-  fmt::print("{}", load_model(args.model).model->summary());
-  return kExitOk;
+  return load_model(path).model;
 }
-
-}  // namespace
 
 void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners) {
   auto eval_args = std::make_shared<ModelArgs>();
@@ -173,6 +226,9 @@ void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>
       ->expected(1);
   evaluate->add_option("--labels", eval_args->labels, "IDX labels for an IDX image file");
   evaluate->add_option("--batch-size", eval_args->batch_size, "Samples per batch")->capture_default_str();
+  evaluate->add_option("--plots", eval_args->plots,
+                       "Also write DIR/confusion_matrix.png (classifiers; regression: DIR/predicted_vs_true.png) "
+                       "and DIR/weights.png");
   runners.emplace_back(evaluate, [eval_args] {
     return with_model_metadata(eval_args->model, [&] { return run_evaluate(*eval_args); });
   });

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // mlp train CONFIG.toml [--set key=value ...] [--run-dir DIR]
+// mlp train --resume RUN_DIR [--set key=value ...]
 // Builds the model of the config, trains it on the config's data and writes the run directory:
 //   config.toml     the resolved config (overrides applied, every default written out)
+//   checkpoint.safetensors  written at every epoch end (mlp/checkpoint.hpp): --resume continues
+//                   from it exactly (bit-identical to a run never interrupted)
 //   model.safetensors  the trained model with its preprocessing (mlp evaluate / predict read it)
 //   history.csv     per-epoch loss and metrics (Keras' CSVLogger columns)
 //   metrics.json    {"train": {...}, "validation": {...}, "test": {...}} final values
@@ -11,15 +14,21 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdlib>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <set>
 #include <sstream>
 
 #include "commands.hpp"
+#include "mlp/callbacks/backup_and_restore.hpp"
 #include "mlp/callbacks/progbar_logger.hpp"
+#include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/model_file.hpp"
 #include "mlp/plot/plots.hpp"
@@ -36,6 +45,33 @@ struct TrainArgs {
   std::string config;
   std::vector<std::string> overrides;
   std::string run_dir;
+  std::string resume;
+};
+
+constexpr const char* kCheckpointFile = "checkpoint.safetensors";
+
+// Fault injection for the resume tests (docs/cli.md, "Environment"): MLP_FAULT_KILL_AT=E:B sends
+// SIGKILL to the process itself before batch B (1-based) of epoch E (1-based): a crash at an exact
+// point, with no chance to clean up.
+class FaultInjection : public Callback {
+ public:
+  static std::optional<FaultInjection> from_environment() {
+    const char* spec = std::getenv("MLP_FAULT_KILL_AT");
+    if (spec == nullptr || *spec == '\0') return std::nullopt;
+    int epoch = 0, batch = 0;
+    char end = 0;
+    if (std::sscanf(spec, "%d:%d%c", &epoch, &batch, &end) != 2 || epoch < 1 || batch < 1) {
+      throw Error(std::string("MLP_FAULT_KILL_AT: expected EPOCH:BATCH (both from 1), got '") + spec + "'");
+    }
+    return FaultInjection(epoch, batch);
+  }
+  void on_train_batch_begin(TrainContext& ctx) override {
+    if (ctx.epoch + 1 == epoch_ && static_cast<int>(ctx.batch) + 1 == batch_) std::raise(SIGKILL);
+  }
+
+ private:
+  FaultInjection(int epoch, int batch) : epoch_(epoch), batch_(batch) {}
+  int epoch_, batch_;
 };
 
 // Keras' CSVLogger: "epoch" then the log keys in sorted order, one row per epoch.
@@ -65,7 +101,8 @@ nlohmann::json resolved_fit(const FitConfig& fit, int verbose) {
 
 }  // namespace
 
-int train_from_document(ConfigDocument doc, const std::string& config_path, const std::string& run_dir_arg) {
+int train_from_document(ConfigDocument doc, const std::string& config_path, const std::string& run_dir_arg,
+                        bool resume) {
   const TrainConfig config = parse_train_config(doc);
   if (config.fit.threads > 0) omp_set_num_threads(config.fit.threads);
 
@@ -91,8 +128,14 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   std::error_code ec;
   fs::create_directories(run_dir, ec);
   if (ec) throw Error(run_dir + ": cannot create the run directory (" + ec.message() + ")");
+  const std::string checkpoint_path = (fs::path(run_dir) / kCheckpointFile).string();
+  if (!resume && fs::exists(checkpoint_path)) {
+    // A fresh run in a used directory must not continue the old run's checkpoint.
+    fs::remove(checkpoint_path, ec);
+    if (ec) throw Error(checkpoint_path + ": cannot remove the previous run's checkpoint (" + ec.message() + ")");
+  }
   const std::string log_path = (fs::path(run_dir) / "train.log").string();
-  std::ofstream log(log_path);
+  std::ofstream log(log_path, resume ? std::ios::app : std::ios::trunc);
   if (!log) throw Error(log_path + ": cannot write the log");
   auto say = [&](const std::string& text) {
     fmt::print("{}", text);
@@ -124,9 +167,18 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
                  .class_weight = config.fit.class_weight,
                  .verbose = verbose,
                  .out = &std::cout};
+  if (resume) {
+    const int done = checkpoint_epoch(checkpoint_path);
+    say(fmt::format("Resuming from {}: {} of {} epochs done\n", checkpoint_path, done, config.fit.epochs));
+  }
   ProgbarLogger log_lines(log, 2);
+  std::optional<FaultInjection> fault = FaultInjection::from_environment();
+  // The backup comes last: it saves what every other callback decided for the epoch.
+  BackupAndRestore backup({.path = checkpoint_path, .delete_checkpoint = false, .extra = model_extra(data)});
   std::vector<Callback*> hooks = callbacks.pointers();
   hooks.push_back(&log_lines);
+  if (fault) hooks.push_back(&*fault);
+  hooks.push_back(&backup);
   const auto start = std::chrono::steady_clock::now();
   History history = model->fit(data.x_train, data.y_train, fit, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -171,16 +223,30 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
     log << warning;
   }
   say("Run directory: " + run_dir +
-      " (model.safetensors, history.csv, metrics.json, learning_curves.png, config.toml, train.log)\n");
+      " (model.safetensors, checkpoint.safetensors, history.csv, metrics.json, learning_curves.png, config.toml, "
+      "train.log)\n");
   return kExitOk;
 }
 
 namespace {
 
 int run_train(const TrainArgs& args) {
+  if (!args.resume.empty()) {
+    // The run directory holds everything: its resolved config and its checkpoint.
+    const std::string config = (fs::path(args.resume) / "config.toml").string();
+    const std::string checkpoint = (fs::path(args.resume) / kCheckpointFile).string();
+    if (!fs::is_directory(args.resume)) throw Error(args.resume + ": no such run directory");
+    if (!fs::exists(config)) throw Error(config + ": missing; --resume needs a run directory written by mlp train");
+    if (!fs::exists(checkpoint)) {
+      throw Error(checkpoint + ": missing; the run saved no checkpoint (it ended before its first epoch did)");
+    }
+    ConfigDocument doc = read_toml(config);
+    for (const auto& o : args.overrides) apply_override(doc, o);
+    return train_from_document(std::move(doc), config, args.resume, true);
+  }
   ConfigDocument doc = read_toml(args.config);
   for (const auto& o : args.overrides) apply_override(doc, o);
-  return train_from_document(std::move(doc), args.config, args.run_dir);
+  return train_from_document(std::move(doc), args.config, args.run_dir, false);
 }
 
 }  // namespace
@@ -188,13 +254,21 @@ int run_train(const TrainArgs& args) {
 void add_train_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train the model a TOML config describes (docs/config.md)");
-  cmd->add_option("config", args->config, "The config file (see examples/*.toml)")->required();
+  CLI::Option* config = cmd->add_option("config", args->config, "The config file (see examples/*.toml)");
   cmd->add_option("--set", args->overrides,
                   "Override a setting: --set fit.epochs=3 --set model.layers[1].units=128 (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
-  cmd->add_option("--run-dir", args->run_dir, "Where to write the run (default: runs/<config>-<time>)");
+  CLI::Option* run_dir =
+      cmd->add_option("--run-dir", args->run_dir, "Where to write the run (default: runs/<config>-<time>)");
+  CLI::Option* resume = cmd->add_option("--resume", args->resume,
+                                        "Continue the run in this directory from its last checkpoint "
+                                        "(its config.toml; --set fit.epochs=N trains longer)");
+  resume->excludes(config)->excludes(run_dir);
+  cmd->callback([config, resume] {
+    if (config->count() == 0 && resume->count() == 0) throw CLI::RequiredError("config (or --resume RUN_DIR)");
+  });
   runners.emplace_back(cmd, [args] { return run_train(*args); });
 }
 

@@ -35,6 +35,10 @@ class CSVLogger : public Callback {
   void on_train_begin(TrainContext& ctx) override;
   void on_epoch_end(TrainContext& ctx) override;
   void on_train_end(TrainContext& ctx) override;
+  /// The rows written so far and the column keys (checkpoints): a resumed run rewrites the file
+  /// as it was at the checkpoint, so a row of an epoch that was cut short is not repeated.
+  void save_state(CallbackState& state) const override;
+  void load_state(const CallbackState& state) override;
 
  private:
   void close();

@@ -47,6 +47,9 @@ class EarlyStopping : public Callback {
   void on_train_begin(TrainContext& ctx) override;
   void on_epoch_end(TrainContext& ctx) override;
   void on_train_end(TrainContext& ctx) override;
+  /// wait, best, best epoch, the resolved direction and the best weights (checkpoints).
+  void save_state(CallbackState& state) const override;
+  void load_state(const CallbackState& state) override;
 
   /// The 0-based epoch at which training was stopped, 0 if it was not.
   int stopped_epoch() const { return stopped_epoch_; }

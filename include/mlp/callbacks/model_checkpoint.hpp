@@ -50,6 +50,9 @@ class ModelCheckpoint : public Callback {
   explicit ModelCheckpoint(Options options);
 
   void on_epoch_end(TrainContext& ctx) override;
+  /// The best value so far, its direction and the last file written (checkpoints).
+  void save_state(CallbackState& state) const override;
+  void load_state(const CallbackState& state) override;
 
   /// The file name for this 0-based epoch and these logs (the template filled in).
   std::string format_filepath(int epoch, const Logs& logs) const;

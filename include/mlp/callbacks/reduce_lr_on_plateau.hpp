@@ -39,6 +39,9 @@ class ReduceLROnPlateau : public Callback {
 
   void on_train_begin(TrainContext& ctx) override;
   void on_epoch_end(TrainContext& ctx) override;
+  /// best, wait and the cooldown counter (checkpoints; the rate itself is the optimizer's).
+  void save_state(CallbackState& state) const override;
+  void load_state(const CallbackState& state) override;
 
   double best() const { return best_; }
   int wait() const { return wait_; }

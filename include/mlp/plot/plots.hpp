@@ -16,6 +16,11 @@
 
 namespace mlp {
 
+class Sequential;
+namespace metrics {
+class ConfusionMatrix;
+}
+
 /// One picture of an image grid: 8-bit gray pixels (0 = black, 255 = white; any width × height,
 /// e.g. 28×28) and the caption drawn above it (a label such as "7" or "Ankle boot").
 struct GrayImageSample {
@@ -71,5 +76,36 @@ struct LinePlot {
 /// Throws mlp::Error when there is no series, a series has no points or x.size() ≠ y.size(), an x
 /// (or the marker's x) is not finite, or, with log_x, not positive; and as render_png does.
 void plot_lines(const std::string& png_path, const LinePlot& plot);
+
+/// Draws the distribution of a model's weights ("plotting weights" in the classic notebooks): one
+/// panel per layer with trainable parameters (layers()[i]->params(): Dense's kernel and bias,
+/// BatchNormalization's gamma and beta), titled with the layer's name, class and each parameter's
+/// shape, holding one histogram per parameter (40 bins shared by the layer's parameters; y is the
+/// fraction of that parameter's values in the bin, so a 256-value bias and a 200,960-value kernel
+/// compare), its legend entry giving the mean and standard deviation. Non-finite values are left
+/// out and counted in the legend. Panels are ordered as the layers, up to 3 per row.
+/// size {0, 0}: 560×420 pixels per panel (+ 40 for the title).
+/// Throws mlp::Error when the model is not built or no layer has parameters; and as render_png does.
+void plot_weight_histograms(const std::string& png_path, const Sequential& model, const std::string& title,
+                            ImageSize size = {});
+
+/// Draws a regression model's predictions against the true values, one point per sample, with the
+/// diagonal y = x (a perfect model) and a title (empty: "Predicted vs true") followed by the line
+/// "R² 0.812, MAE 0.35, 1000 samples" (R² = 1 − Σ(p−t)²/Σ(t−mean t)²). `quantity` names the axes:
+/// "true <quantity>", "predicted <quantity>". Both axes share one range. Non-finite points are
+/// left out. size {0, 0}: 700×640.
+/// Throws mlp::Error when the sizes differ or there is no finite pair; and as render_png does.
+void plot_predicted_vs_true(const std::string& png_path, const std::vector<double>& truth,
+                            const std::vector<double>& predicted, const std::string& quantity,
+                            const std::string& title, ImageSize size = {});
+
+/// Draws a confusion matrix (metrics/confusion_matrix.hpp) as a heat map: true label on y (class 0
+/// at the top), predicted label on x, `class_names` on both axes (empty: "0", "1", ...), each cell's
+/// count written in it (up to 40 classes; white on dark cells), a color bar of counts, and the title
+/// (empty: "Confusion matrix") followed by a line "accuracy: 97.30% (973 of 1000)".
+/// size {0, 0}: 60 pixels per class plus 260 × 220 of margins, at least 640×560.
+/// Throws mlp::Error when class_names is neither empty nor one name per class; and as render_png does.
+void plot_confusion_matrix(const std::string& png_path, const metrics::ConfusionMatrix& matrix,
+                           const std::vector<std::string>& class_names, const std::string& title, ImageSize size = {});
 
 }  // namespace mlp
