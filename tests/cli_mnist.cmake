@@ -14,7 +14,7 @@ function(run)
 endfunction()
 
 run(train ${CONFIG} --run-dir ${WORK}/a --set fit.verbose=2 --set fit.threads=2)
-foreach(f config.toml model.safetensors history.csv metrics.json train.log learning_curves.png)
+foreach(f config.toml model.safetensors checkpoint.safetensors history.csv metrics.json train.log learning_curves.png weights.png)
   if(NOT EXISTS ${WORK}/a/${f})
     message(FATAL_ERROR "the run directory lacks ${f}")
   endif()

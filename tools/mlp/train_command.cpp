@@ -10,6 +10,7 @@
 //   metrics.json    {"train": {...}, "validation": {...}, "test": {...}} final values
 //   train.log       what the console showed, one line per epoch
 //   learning_curves.png  loss and each metric per epoch, train vs validation (gnuplot)
+//   weights.png     a histogram of each layer's weights (as in the notebooks' "plotting weights")
 #include <fmt/core.h>
 #include <omp.h>
 #include <unistd.h>
@@ -213,18 +214,19 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   const std::string model_path = (fs::path(run_dir) / "model.safetensors").string();
   save_model(model_path, *model, model_extra(data));
   write_text((fs::path(run_dir) / "metrics.json").string(), metrics.dump(2) + "\n");
-  // The plot is a by-product: without gnuplot the run still succeeds, with a warning.
+  // The plots are by-products: without gnuplot the run still succeeds, with a warning.
+  const std::string title = model->name() + " (" + fs::path(config_path).stem().string() + ")";
   try {
-    plot_learning_curves((fs::path(run_dir) / "learning_curves.png").string(), history.history,
-                         model->name() + " (" + fs::path(config_path).stem().string() + ")");
+    plot_learning_curves((fs::path(run_dir) / "learning_curves.png").string(), history.history, title);
+    plot_weight_histograms((fs::path(run_dir) / "weights.png").string(), *model, "weights of " + title);
   } catch (const Error& e) {
-    const std::string warning = std::string("mlp: warning: learning curves not drawn: ") + e.what() + "\n";
+    const std::string warning = std::string("mlp: warning: plots not drawn: ") + e.what() + "\n";
     fmt::print(stderr, "{}", warning);
     log << warning;
   }
   say("Run directory: " + run_dir +
-      " (model.safetensors, checkpoint.safetensors, history.csv, metrics.json, learning_curves.png, config.toml, "
-      "train.log)\n");
+      " (model.safetensors, checkpoint.safetensors, history.csv, metrics.json, learning_curves.png, weights.png, "
+      "config.toml, train.log)\n");
   return kExitOk;
 }
 
