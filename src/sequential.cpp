@@ -100,9 +100,19 @@ void Sequential::build(const Shape& input_shape) {
   }
   input_shape_ = input_shape;
   Shape shape = input_shape;
+  std::size_t weights = 0;  // kMaxModelParams: checked before each layer allocates (Dense checks its kernel)
   for (auto& layer : layers_) {
+    if (features(shape) > kMaxModelParams) {
+      throw Error("Sequential '" + options_.name + "': layer '" + layer->name() + "' gets input " +
+                  format_shape(shape) + ", more than the " + std::to_string(kMaxModelParams) + " features allowed");
+    }
     shape = layer->build(shape, init_rng_);
     layer->attach_rng(&noise_rng_);
+    weights += layer->count_params();
+    if (weights > kMaxModelParams) {
+      throw Error("Sequential '" + options_.name + "': " + std::to_string(weights) + " weights up to layer '" +
+                  layer->name() + "', more than the " + std::to_string(kMaxModelParams) + " a model may hold");
+    }
   }
   // A layer must produce dx only if some layer before it has weights to train.
   needs_dx_.assign(layers_.size(), false);
@@ -394,6 +404,7 @@ History Sequential::fit(ConstMatrixView x, ConstMatrixView y, const FitOptions& 
       for (std::size_t i = n_train; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng_.below(i)]);
     }
     for (auto& m : metrics_) m->reset();
+    ctx.epoch_cut_short = false;
     ctx.logs.clear();
     ctx.logs["loss"] = 0;
     for (const auto& m : metrics_) ctx.logs[m->name()] = 0;
@@ -416,7 +427,10 @@ History Sequential::fit(ConstMatrixView x, ConstMatrixView y, const FitOptions& 
       ctx.logs["loss"] = loss_sum / static_cast<double>(seen);
       for (const auto& m : metrics_) ctx.logs[m->name()] = m->result();
       for (Callback* c : hooks) c->on_train_batch_end(ctx);
-      if (ctx.stop_training) break;
+      if (ctx.stop_training) {
+        ctx.epoch_cut_short = ctx.batch + 1 < ctx.steps;
+        break;
+      }
     }
     if (val_x.rows() > 0) {
       const Logs val = evaluate(val_x, val_y, {.batch_size = opt.batch_size, .sample_weight = val_weights});

@@ -3,7 +3,11 @@
 // decompressed content, repair of a damaged cache, clear errors. Fashion-MNIST comes from Debian's
 // dataset-fashion-mnist package, which scripts/bootstrap installs; no network is used.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -14,6 +18,7 @@
 #include "mlp/error.hpp"
 #include "mlp/io/files.hpp"
 #include "mlp/io/idx.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {
@@ -132,6 +137,44 @@ TEST(WriteFileAtomic, ReplacesWholeFilesAndReportsFailures) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), nowhere + ": cannot write (No such file or directory)");
   }
+}
+
+TEST(WriteFileAtomic, RemovesTemporariesOfDeadWritersOnly) {
+  const fs::path dir = fresh_dir("atomic_stale");
+  const std::string path = (dir / "model.safetensors").string();
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const std::vector<std::uint8_t> bytes{1, 2, 3};
+  const std::string stale = path + ".tmp." + std::to_string(dead);
+  const std::string alive = path + ".tmp." + std::to_string(::getppid());
+  const std::string other = path + ".tmp.backup";
+  for (const auto& f : {stale, alive, other}) std::ofstream(f) << "partial";
+  write_file_atomic(path, bytes);
+  EXPECT_FALSE(fs::exists(stale)) << "a killed writer's temporary file stays behind";
+  EXPECT_TRUE(fs::exists(alive)) << "a running writer's temporary file was removed";
+  EXPECT_TRUE(fs::exists(other));
+}
+
+TEST(WriteFileAtomic, AFullDiskLeavesTheOldFileIntact) {
+  // RLIMIT_FSIZE makes writes past the limit fail (EFBIG) like a full disk does (ENOSPC), and
+  // works without root or a special file system.
+  const fs::path dir = fresh_dir("atomic_full");
+  const std::string path = (dir / "model.safetensors").string();
+  const std::vector<std::uint8_t> old_bytes(100, 7), new_bytes(100000, 9);
+  write_file_atomic(path, old_bytes);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = saved;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  const std::string message = test::error_of([&] { write_file_atomic(path, new_bytes); });
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous);
+  EXPECT_EQ(message, path + ": cannot write (File too large); the existing file, if any, is unchanged");
+  EXPECT_EQ(read_file_decompressed(path), old_bytes);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);  // no temp left
 }
 
 }  // namespace

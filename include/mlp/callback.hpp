@@ -36,6 +36,10 @@ struct TrainContext {
   std::size_t steps = 0;    // batches per epoch
   Logs logs;                // batch hooks: running epoch means; epoch end: the epoch's results
   bool stop_training = false;
+  /// Set by fit() at the epoch end when a callback stopped training before the epoch's last batch
+  /// (TerminateOnNaN, an interrupt): the epoch's weights do not come from a whole epoch, so
+  /// BackupAndRestore does not checkpoint it.
+  bool epoch_cut_short = false;
 
   /// The epochs before this one (fit()'s History, which records an epoch after every other
   /// callback's on_epoch_end, as in Keras).

@@ -25,6 +25,10 @@ void BackupAndRestore::on_train_begin(TrainContext& ctx) {
 }
 
 void BackupAndRestore::on_epoch_end(TrainContext& ctx) {
+  if (ctx.epoch_cut_short) {
+    last_epoch_saved_ = false;  // a resumed run repeats the whole epoch from the last checkpoint
+    return;
+  }
   for (const auto& [key, value] : ctx.logs) {
     if (!std::isfinite(value)) {
       last_epoch_saved_ = false;  // keep the last good checkpoint

@@ -2,6 +2,7 @@
 #include "mlp/io/files.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,25 @@
 namespace mlp {
 namespace {
 std::string reason() { return std::strerror(errno); }
+
+// Temporary files "<name>.tmp.<pid>" left beside `target` by a writer that was killed before its
+// rename (SIGKILL, power cut) are removed once their process is gone, so repeated crashes do not
+// pile them up. Best effort: any error here is ignored.
+void remove_stale_temporaries(const std::filesystem::path& dir, const std::filesystem::path& target) {
+  const std::string prefix = target.filename().string() + ".tmp.";
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid == ::getpid() || (::kill(pid, 0) != 0 && errno == ESRCH)) {
+      std::error_code ignored;
+      std::filesystem::remove(it->path(), ignored);
+    }
+  }
+}
 }  // namespace
 
 void write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes) {
@@ -43,6 +63,7 @@ void write_file_atomic(const std::string& path, std::span<const std::uint8_t> by
     ::unlink(temp.c_str());
     throw Error(path + ": cannot replace (" + why + "); the existing file, if any, is unchanged");
   }
+  remove_stale_temporaries(dir, target);
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
     ::fsync(dir_fd);  // makes the rename durable; failure here loses nothing already written

@@ -17,6 +17,7 @@ namespace mlp::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;  // an mlp::Error: bad input, named in the message
 inline constexpr int kExitUsage = 2;  // bad command line
+inline constexpr int kExitInterrupted = 130;  // stopped by Ctrl-C (128 + SIGINT, the shell's convention)
 
 using Runner = std::function<int()>;
 

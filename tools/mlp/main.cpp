@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -16,6 +17,9 @@ int main(int argc, char** argv) {
   using mlp::cli::kExitError;
   using mlp::cli::kExitOk;
   using mlp::cli::kExitUsage;
+  // A file-size limit (ulimit -f) then fails the write with EFBIG, reported like a full disk,
+  // instead of killing the process in the middle of it.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"mlp: build, train, evaluate and ship multilayer perceptrons"};
   app.set_version_flag("--version", fmt::format("mlp {} (GEMM: {})", MLP_VERSION, mlp::gemm_backend()));
   app.require_subcommand(0, 1);

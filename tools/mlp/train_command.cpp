@@ -53,36 +53,72 @@ constexpr const char* kCheckpointFile = "checkpoint.safetensors";
 
 // Fault injection for the resume tests (docs/cli.md, "Environment"): MLP_FAULT_KILL_AT=E:B sends
 // SIGKILL to the process itself before batch B (1-based) of epoch E (1-based): a crash at an exact
-// point, with no chance to clean up.
+// point, with no chance to clean up. MLP_FAULT_INTERRUPT_AT=E:B sends SIGINT there instead (Ctrl-C).
 class FaultInjection : public Callback {
  public:
-  static std::optional<FaultInjection> from_environment() {
-    const char* spec = std::getenv("MLP_FAULT_KILL_AT");
+  static std::optional<FaultInjection> from_environment(const char* variable, int signal) {
+    const char* spec = std::getenv(variable);
     if (spec == nullptr || *spec == '\0') return std::nullopt;
     int epoch = 0, batch = 0;
     char end = 0;
     if (std::sscanf(spec, "%d:%d%c", &epoch, &batch, &end) != 2 || epoch < 1 || batch < 1) {
-      throw Error(std::string("MLP_FAULT_KILL_AT: expected EPOCH:BATCH (both from 1), got '") + spec + "'");
+      throw Error(std::string(variable) + ": expected EPOCH:BATCH (both from 1), got '" + spec + "'");
     }
-    return FaultInjection(epoch, batch);
+    return FaultInjection(epoch, batch, signal);
   }
   void on_train_batch_begin(TrainContext& ctx) override {
-    if (ctx.epoch + 1 == epoch_ && static_cast<int>(ctx.batch) + 1 == batch_) std::raise(SIGKILL);
+    if (ctx.epoch + 1 == epoch_ && static_cast<int>(ctx.batch) + 1 == batch_) std::raise(signal_);
   }
 
  private:
-  FaultInjection(int epoch, int batch) : epoch_(epoch), batch_(batch) {}
-  int epoch_, batch_;
+  FaultInjection(int epoch, int batch, int signal) : epoch_(epoch), batch_(batch), signal_(signal) {}
+  int epoch_, batch_, signal_;
 };
 
-// Keras' CSVLogger: "epoch" then the log keys in sorted order, one row per epoch.
+// Ctrl-C: the first SIGINT asks training to stop after the current batch (the handler only sets a
+// flag); the handler then resets itself, so a second Ctrl-C ends the process at once.
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_interrupt(int) { g_interrupted = 1; }
+
+class InterruptHandler : public Callback {
+ public:
+  InterruptHandler() {
+    g_interrupted = 0;
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &previous_);
+  }
+  ~InterruptHandler() override { sigaction(SIGINT, &previous_, nullptr); }
+  InterruptHandler(const InterruptHandler&) = delete;
+  InterruptHandler& operator=(const InterruptHandler&) = delete;
+
+  void on_train_batch_end(TrainContext& ctx) override {
+    if (g_interrupted == 0 || where_) return;
+    where_ = {ctx.epoch, ctx.batch};
+    ctx.stop_training = true;
+  }
+  /// The 0-based epoch and batch after which training stopped, if it was interrupted.
+  const std::optional<std::pair<int, std::size_t>>& where() const { return where_; }
+
+ private:
+  struct sigaction previous_ {};
+  std::optional<std::pair<int, std::size_t>> where_;
+};
+
+// Keras' CSVLogger: "epoch" then the log keys in sorted order, one row per epoch (a key that
+// appeared only in later epochs leaves its earlier cells empty).
 std::string history_csv(const History& history) {
   std::string out = "epoch";
   for (const auto& [key, values] : history.history) out += "," + key;
   out += "\n";
   for (std::size_t i = 0; i < history.epoch.size(); ++i) {
     out += std::to_string(history.epoch[i]);
-    for (const auto& [key, values] : history.history) out += fmt::format(",{:.9g}", values[i]);
+    for (const auto& [key, values] : history.history) {
+      const std::size_t missing = history.epoch.size() - values.size();
+      out += i < missing ? std::string(",") : fmt::format(",{:.9g}", values[i - missing]);
+    }
     out += "\n";
   }
   return out;
@@ -173,16 +209,29 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
     say(fmt::format("Resuming from {}: {} of {} epochs done\n", checkpoint_path, done, config.fit.epochs));
   }
   ProgbarLogger log_lines(log, 2);
-  std::optional<FaultInjection> fault = FaultInjection::from_environment();
+  std::optional<FaultInjection> kill = FaultInjection::from_environment("MLP_FAULT_KILL_AT", SIGKILL);
+  std::optional<FaultInjection> interrupt = FaultInjection::from_environment("MLP_FAULT_INTERRUPT_AT", SIGINT);
   // The backup comes last: it saves what every other callback decided for the epoch.
   BackupAndRestore backup({.path = checkpoint_path, .delete_checkpoint = false, .extra = model_extra(data)});
-  std::vector<Callback*> hooks = callbacks.pointers();
+  InterruptHandler interrupted;
+  std::vector<Callback*> hooks{&interrupted};
+  for (Callback* c : callbacks.pointers()) hooks.push_back(c);
   hooks.push_back(&log_lines);
-  if (fault) hooks.push_back(&*fault);
+  if (kill) hooks.push_back(&*kill);
+  if (interrupt) hooks.push_back(&*interrupt);
   hooks.push_back(&backup);
   const auto start = std::chrono::steady_clock::now();
   History history = model->fit(data.x_train, data.y_train, fit, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (interrupted.where()) {
+    // Nothing but the last whole-epoch checkpoint is kept: the model of a cut epoch is not final.
+    const auto [epoch, batch] = *interrupted.where();
+    say(fmt::format("Interrupted in epoch {} after batch {}; {} holds {} finished epochs: continue with "
+                    "mlp train --resume {}\n",
+                    epoch + 1, batch + 1, checkpoint_path,
+                    fs::exists(checkpoint_path) ? checkpoint_epoch(checkpoint_path) : 0, run_dir));
+    return kExitInterrupted;
+  }
 
   nlohmann::json metrics = nlohmann::json::object();
   Logs train_logs, val_logs;

@@ -12,7 +12,8 @@
 //
 // Put it last in the callback list: its on_epoch_end must see what the other callbacks decided
 // for that epoch (EarlyStopping's stop, ReduceLROnPlateau's new rate). An epoch whose logs hold
-// a non-finite value (a diverged loss) is not saved, so the last good checkpoint survives.
+// a non-finite value (a diverged loss) or that was cut short (ctx.epoch_cut_short: an interrupt,
+// TerminateOnNaN) is not saved, so the last good, whole-epoch checkpoint survives.
 // delete_checkpoint (Keras' default true) removes the file when training ends normally (not after
 // an unsaved, diverged epoch); the CLI
 // keeps it, so that a finished run can be continued with more epochs.

@@ -2,7 +2,8 @@
 #pragma once
 // Writing files so that nothing already on disk is lost: write_file_atomic writes a temporary file
 // beside the target, fsyncs it, renames it over the target and fsyncs the directory. A crash leaves
-// either the old file or the new one, never a torn one.
+// either the old file or the new one, never a torn one; the temporary file ("<path>.tmp.<pid>")
+// such a crash leaves behind is removed by the next successful write of the same path.
 #include <cstdint>
 #include <span>
 #include <string>
