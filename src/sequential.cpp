@@ -228,6 +228,19 @@ void Sequential::check_data(const char* what, ConstMatrixView x, ConstMatrixView
   if (x.rows() != y.rows()) {
     throw Error(where() + "x has " + std::to_string(x.rows()) + " samples but y has " + std::to_string(y.rows()));
   }
+  if (loss_->name() == "sparse_categorical_crossentropy") {
+    // Class indices index the output row: one outside [0, classes) would read past it.
+    const std::size_t classes = features(output_shape());
+    for (std::size_t r = 0; r < y.rows() && y.cols() == 1; ++r) {
+      const Scalar v = y.row(r)[0];
+      if (!(v >= 0 && v < static_cast<Scalar>(classes)) || v != std::floor(v)) {
+        const bool whole = v == std::floor(v) && std::abs(v) < Scalar(1e15);
+        throw Error(where() + "y[" + std::to_string(r) + "] = " +
+                    (whole ? std::to_string(static_cast<long long>(v)) : std::to_string(v)) +
+                    " is not a class index in [0, " + std::to_string(classes) + ")");
+      }
+    }
+  }
   const std::size_t want = loss_->target_cols(features(output_shape()));
   if (y.cols() != want) {
     throw Error(where() + "y has " + std::to_string(y.cols()) + " columns but loss '" +

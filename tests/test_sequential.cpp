@@ -321,6 +321,23 @@ TEST(Sequential, ErrorsNameTheProblem) {
   flat_needed.add<Dense>({.units = 2});
   EXPECT_EQ(message([&] { flat_needed.build({2, 2}); }),
             "Dense 'dense_1': expects flat input (None, features) but got (None, 2, 2); add a Flatten layer before it");
+
+  // Sparse labels are class indices: one outside [0, classes) or not whole is refused before it
+  // could index past the output row (Keras raises too).
+  auto sparse = small_model(9);
+  sparse->compile({.optimizer = std::make_unique<SGD>(SGD::Options{}),
+                   .loss = {.name = "sparse_categorical_crossentropy"}});
+  Matrix labels(10, 1);
+  EXPECT_EQ(message([&] { sparse->fit(x, labels); }), "no error");
+  labels.row(7)[0] = 2;
+  EXPECT_EQ(message([&] { sparse->fit(x, labels); }),
+            "Sequential::fit: y[7] = 2 is not a class index in [0, 2)");
+  labels.row(7)[0] = -1;
+  EXPECT_EQ(message([&] { sparse->evaluate(x, labels); }),
+            "Sequential::evaluate: y[7] = -1 is not a class index in [0, 2)");
+  labels.row(7)[0] = 0.5;
+  EXPECT_EQ(message([&] { sparse->train_on_batch(x, labels); }),
+            "Sequential::train_on_batch: y[7] = 0.500000 is not a class index in [0, 2)");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <cstdlib>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -74,6 +75,26 @@ class FaultInjection : public Callback {
   FaultInjection(int epoch, int batch, int signal) : epoch_(epoch), batch_(batch), signal_(signal) {}
   int epoch_, batch_, signal_;
 };
+
+// A classifier must have one output unit per class of its data (one sigmoid unit for a binary
+// task): a label the model cannot express is an error naming the labels, before any training.
+void check_classes_fit_model(const TrainConfig& config, const LoadedData& data, const Sequential& model) {
+  const std::string task = data.labels.value("task", "");
+  const std::string format = data.labels.value("format", "");
+  if (task != "classification") return;
+  const std::size_t classes = data.labels.at("class_names").size();
+  const std::size_t outputs = features(model.output_shape());
+  const std::size_t needed = format == "binary" ? 1 : classes;
+  if (outputs == needed) return;
+  const std::string file = !config.data.train_labels.empty() ? config.data.train_labels : config.data.train;
+  const std::string source =
+      file.empty() ? config.data.dataset : (fs::path(config.base_dir) / file).lexically_normal().string();
+  throw Error(fmt::format("{}: the labels have {} classes{}, but the model's output {} has {} unit{}; {}", source,
+                          classes, format == "binary" ? " (binary: one sigmoid unit)" : "",
+                          format_shape(model.output_shape()), outputs, outputs == 1 ? "" : "s",
+                          classes > outputs ? "a label the model cannot predict (out of range)"
+                                            : "set the last layer's units to the class count"));
+}
 
 // Ctrl-C: the first SIGINT asks training to stop after the current batch (the handler only sets a
 // flag); the handler then resets itself, so a second Ctrl-C ends the process at once.
@@ -160,6 +181,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
                 " does not match the data's " + format_shape(data.input_shape));
   }
   model->compile(std::move(compile));
+  check_classes_fit_model(config, data, *model);
   callbacks.set_checkpoint_extra(model_extra(data));
 
   std::error_code ec;
@@ -204,6 +226,16 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
                  .class_weight = config.fit.class_weight,
                  .verbose = verbose,
                  .out = &std::cout};
+  const auto n_train = static_cast<std::size_t>(
+      std::floor(static_cast<double>(data.x_train.rows()) * (1.0 - config.fit.validation_split)));
+  if (config.fit.batch_size > n_train && n_train > 0) {
+    // Keras allows it (one batch per epoch); it is usually a mistake, so say so.
+    const std::string warning = fmt::format(
+        "mlp: warning: fit.batch_size {} is larger than the {} training samples: every epoch is one batch of {}\n",
+        config.fit.batch_size, n_train, n_train);
+    fmt::print(stderr, "{}", warning);
+    log << warning;
+  }
   if (resume) {
     const int done = checkpoint_epoch(checkpoint_path);
     say(fmt::format("Resuming from {}: {} of {} epochs done\n", checkpoint_path, done, config.fit.epochs));
