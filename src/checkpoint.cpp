@@ -158,8 +158,9 @@ int checkpoint_epoch(const std::string& path) {
   }
 }
 
-TrainingState restore_checkpoint(const std::string& path, Sequential& model) {
-  const TensorFile file = detail::read_model_tensor_file(path);
+namespace {
+
+TrainingState restore_checkpoint_file(const TensorFile& file, const std::string& path, Sequential& model) {
   if (!file.metadata.contains("checkpoint")) {
     throw Error(path + ": a model file, not a checkpoint (it has no training state to resume from)");
   }
@@ -246,6 +247,17 @@ TrainingState restore_checkpoint(const std::string& path, Sequential& model) {
   model.noise_rng().set_state(noise);
   model.shuffle_rng().set_state(shuffle);
   return state;
+}
+
+}  // namespace
+
+TrainingState restore_checkpoint(const std::string& path, Sequential& model) {
+  return restore_checkpoint_file(detail::read_model_tensor_file(path), path, model);
+}
+
+TrainingState restore_checkpoint_from_bytes(std::span<const std::uint8_t> bytes, const std::string& source,
+                                            Sequential& model) {
+  return restore_checkpoint_file(detail::decode_model_tensor_file(bytes, source), source, model);
 }
 
 }  // namespace mlp

@@ -77,8 +77,13 @@ TensorFile model_tensor_file(Sequential& model, const nlohmann::json& extra) {
   return file;
 }
 
-TensorFile read_model_tensor_file(const std::string& path) {
-  TensorFile file = read_safetensors(path);
+TensorFile read_model_tensor_file(const std::string& path) { return check_model_tensor_file(read_safetensors(path), path); }
+
+TensorFile decode_model_tensor_file(std::span<const std::uint8_t> bytes, const std::string& path) {
+  return check_model_tensor_file(decode_safetensors(bytes, path), path);
+}
+
+TensorFile check_model_tensor_file(TensorFile file, const std::string& path) {
   auto format = file.metadata.find("format");
   if (format == file.metadata.end() || format->second != kFormat) {
     throw Error(path + ": a safetensors file, but not an mlp model (its metadata has no \"format\": \"" +
@@ -137,9 +142,9 @@ void save_model(const std::string& path, Sequential& model, const nlohmann::json
   write_safetensors(path, detail::model_tensor_file(model, extra));
 }
 
-SavedModel load_model(const std::string& path) {
-  const TensorFile file = detail::read_model_tensor_file(path);
+namespace {
 
+SavedModel load_model_file(const TensorFile& file, const std::string& path) {
   SavedModel saved;
   const nlohmann::json model_json = parse_metadata(file, "model", path);
   SourceMap source{.file = path, .lines = {}};
@@ -162,6 +167,14 @@ SavedModel load_model(const std::string& path) {
   }
   saved.extra = file.metadata.contains("extra") ? parse_metadata(file, "extra", path) : nlohmann::json::object();
   return saved;
+}
+
+}  // namespace
+
+SavedModel load_model(const std::string& path) { return load_model_file(detail::read_model_tensor_file(path), path); }
+
+SavedModel load_model_from_bytes(std::span<const std::uint8_t> bytes, const std::string& source) {
+  return load_model_file(detail::decode_model_tensor_file(bytes, source), source);
 }
 
 void copy_weights(Sequential& from, Sequential& to) {

@@ -2,7 +2,9 @@
 #pragma once
 // Pieces of the model file shared by model_file.cpp and checkpoint.cpp (a checkpoint is a model
 // file with more in it).
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +23,10 @@ Tensor to_tensor(std::string name, const Param& p);
 TensorFile model_tensor_file(Sequential& model, const nlohmann::json& extra);
 /// Reads `path` and checks that it is an mlp model file of a version this build reads.
 TensorFile read_model_tensor_file(const std::string& path);
+/// The same on the bytes of a file already in memory; `path` names them in errors.
+TensorFile decode_model_tensor_file(std::span<const std::uint8_t> bytes, const std::string& path);
+/// Checks that `file` is an mlp model file of a version this build reads; errors name `path`.
+TensorFile check_model_tensor_file(TensorFile file, const std::string& path);
 /// Copies every saved buffer of `model` from `file`, after checking all of them (names, shapes):
 /// on an error the model is unchanged. Tensors under "optimizer/" and "callbacks/" (checkpoints)
 /// are allowed beside them; any other unknown tensor is an error.

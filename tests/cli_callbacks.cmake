@@ -57,3 +57,19 @@ if(NOT code EQUAL 1 OR NOT err MATCHES "mlp: error: training diverged: the loss 
    OR EXISTS ${WORK}/nan/model.safetensors OR NOT EXISTS ${WORK}/nan/history.csv)
   message(FATAL_ERROR "diverging run: exit code ${code}\n${out}\n${err}")
 endif()
+
+# Divergence after good epochs (a weight set to NaN before batch 3 of epoch 3): exit 1 naming
+# epoch 3, no model, and the checkpoint of epoch 2 survives and loads.
+execute_process(COMMAND ${CMAKE_COMMAND} -E env MLP_FAULT_NAN_AT=3:3
+                        ${CMD} train ${EXAMPLES}/housing_regression.toml --run-dir ${WORK}/late_nan --set fit.epochs=5
+                        "--set" "callbacks=[{ type = \"TerminateOnNaN\" }]"
+                RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT code EQUAL 1 OR NOT err MATCHES "training diverged: the loss became NaN or infinite in epoch 3 at batch 3;"
+   OR EXISTS ${WORK}/late_nan/model.safetensors)
+  message(FATAL_ERROR "late divergence: exit code ${code}\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${CMD} train --resume ${WORK}/late_nan --set fit.epochs=2
+                RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT code EQUAL 0 OR NOT out MATCHES "late_nan/checkpoint.safetensors: 2 of 2 epochs done")
+  message(FATAL_ERROR "the last good checkpoint did not survive the divergence: exit ${code}\n${out}\n${err}")
+endif()

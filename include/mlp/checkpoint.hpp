@@ -18,6 +18,7 @@
 // load_model() reads a checkpoint like any model file (mlp evaluate/predict take it).
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ void save_checkpoint(const std::string& path, Sequential& model, const TrainingS
 /// from. Throws Error naming the file when it is not a checkpoint, was written for another
 /// architecture or optimizer, or is corrupt; the model is unchanged then.
 TrainingState restore_checkpoint(const std::string& path, Sequential& model);
+/// restore_checkpoint on the bytes of a checkpoint already in memory; `source` names them in errors.
+TrainingState restore_checkpoint_from_bytes(std::span<const std::uint8_t> bytes, const std::string& source,
+                                            Sequential& model);
 
 /// The epoch count a checkpoint file has finished (without loading the model): what
 /// `mlp train --resume` reports. Throws Error when `path` is not a checkpoint.

@@ -12,8 +12,10 @@
 // Writes are atomic (write_file_atomic). Loading checks everything and names the file: a missing
 // or misshaped tensor, an unknown layer, a file from a newer format version.
 // The format is documented for users in docs/file_format.md.
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 
 #include "mlp/sequential.hpp"
@@ -30,8 +32,11 @@ struct SavedModel {
 /// Saves a built model. Throws Error naming the path when the write fails (the old file, if
 /// any, is left intact).
 void save_model(const std::string& path, Sequential& model, const nlohmann::json& extra = nlohmann::json::object());
-/// Loads a model file written by save_model.
+/// Loads a model file written by save_model (or a checkpoint). Throws Error naming the path when the
+/// file is missing, not a model file, corrupt or from a newer format version.
 SavedModel load_model(const std::string& path);
+/// load_model on the bytes of a model file already in memory; `source` names them in errors.
+SavedModel load_model_from_bytes(std::span<const std::uint8_t> bytes, const std::string& source);
 
 /// Copies every weight and state buffer of `from` into `to` (same architecture), for
 /// restore-best-weights and ensembles. Throws Error on a shape mismatch.

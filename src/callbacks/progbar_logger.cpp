@@ -76,6 +76,7 @@ void ProgbarLogger::on_epoch_end(TrainContext& ctx) {
     out_ << "Epoch " << ctx.epoch + 1 << "/" << ctx.epochs << " - " << format_seconds(elapsed)
          << format_logs(ctx.logs, true) << "\n";
   }
+  out_.flush();  // a log file or a pipe (mlp train > log; tail -f log) sees each epoch as it ends
 }
 
 }  // namespace mlp

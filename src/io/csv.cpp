@@ -45,7 +45,7 @@ std::string at_cell(const std::string& path, std::size_t line, const std::string
 
 // RFC 4180 splitting. A line end is LF, CRLF or a lone CR; inside quotes it is kept in the field
 // (and still counted, so later line numbers match what an editor shows).
-Records split_records(const std::string& text, const std::string& path, char delimiter) {
+Records split_records(std::string_view text, const std::string& path, char delimiter) {
   Records out;
   const std::size_t n = text.size();
   std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // UTF-8 byte-order mark
@@ -372,7 +372,14 @@ CsvDataset read_csv(const std::string& path, const CsvOptions& options) {
   if (options.delimiter == '"' || options.delimiter == '\n' || options.delimiter == '\r') {
     throw Error(path + ": the delimiter cannot be a quote or a line break");
   }
-  Records records = split_records(read_text(path), path, options.delimiter);
+  return parse_csv(read_text(path), path, options);
+}
+
+CsvDataset parse_csv(std::string_view text, const std::string& path, const CsvOptions& options) {
+  if (options.delimiter == '"' || options.delimiter == '\n' || options.delimiter == '\r') {
+    throw Error(path + ": the delimiter cannot be a quote or a line break");
+  }
+  Records records = split_records(text, path, options.delimiter);
   if (records.rows.empty()) throw Error(path + ": empty file" + (options.header ? " (expected a header row)" : ""));
 
   // Column names, and the header row taken out of the data.

@@ -28,7 +28,7 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-bool is_gzip(const std::vector<std::uint8_t>& bytes) { return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b; }
+bool is_gzip(std::span<const std::uint8_t> bytes) { return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b; }
 
 // Inflates gzip (or zlib) data on demand, so that a caller can stop at the size it expects.
 class Inflater {
@@ -161,7 +161,7 @@ std::vector<std::size_t> header_dims(const std::vector<std::uint8_t>& bytes) {
 
 // The first bytes of a gzip-compressed IDX file: its header and no more data than the header
 // promises. `extra` is set to the number of inflated bytes that follow (counted, not kept).
-std::vector<std::uint8_t> inflate_idx(const std::vector<std::uint8_t>& packed, const std::string& path,
+std::vector<std::uint8_t> inflate_idx(std::span<const std::uint8_t> packed, const std::string& path,
                                       std::size_t& extra) {
   Inflater in(packed, path);
   std::vector<std::uint8_t> bytes;
@@ -190,10 +190,12 @@ std::vector<std::uint8_t> read_file_decompressed(const std::string& path) {
   return bytes;
 }
 
-IdxArray read_idx(const std::string& path) {
-  std::vector<std::uint8_t> bytes = read_file(path);
+IdxArray read_idx(const std::string& path) { return decode_idx(read_file(path), path); }
+
+IdxArray decode_idx(std::span<const std::uint8_t> file, const std::string& path) {
   std::size_t extra = 0;  // bytes beyond `bytes` (a gzip file's data past what the header promises)
-  if (is_gzip(bytes)) bytes = inflate_idx(bytes, path, extra);
+  std::vector<std::uint8_t> bytes =
+      is_gzip(file) ? inflate_idx(file, path, extra) : std::vector<std::uint8_t>(file.begin(), file.end());
   if (bytes.size() < 4) throw Error(path + ": not an IDX file (only " + std::to_string(bytes.size()) + " bytes)");
   if (bytes[0] != 0 || bytes[1] != 0) {
     throw Error(path + ": wrong magic number (an IDX file starts with two zero bytes)");

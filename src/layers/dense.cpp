@@ -19,6 +19,10 @@ Shape Dense::build(const Shape& input_shape, Rng& rng) {
                 format_shape(input_shape) + "; add a Flatten layer before it");
   }
   const std::size_t in = input_shape[0], out = options_.units;
+  if (in > kMaxModelParams || out > kMaxModelParams || in * out > kMaxModelParams - out) {
+    throw Error("Dense '" + name() + "': a (" + std::to_string(in) + ", " + std::to_string(out) +
+                ") kernel is more than the " + std::to_string(kMaxModelParams) + " weights a model may hold");
+  }
   kernel_ = {"kernel", Matrix(in, out), Matrix(in, out)};
   initialize(options_.kernel_initializer, kernel_.value, in, out, rng);
   if (options_.use_bias) {

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <iostream>
 #include <set>
@@ -54,7 +55,8 @@ constexpr const char* kCheckpointFile = "checkpoint.safetensors";
 
 // Fault injection for the resume tests (docs/cli.md, "Environment"): MLP_FAULT_KILL_AT=E:B sends
 // SIGKILL to the process itself before batch B (1-based) of epoch E (1-based): a crash at an exact
-// point, with no chance to clean up. MLP_FAULT_INTERRUPT_AT=E:B sends SIGINT there instead (Ctrl-C).
+// point, with no chance to clean up. MLP_FAULT_INTERRUPT_AT=E:B sends SIGINT there instead (Ctrl-C);
+// MLP_FAULT_NAN_AT=E:B sets a weight to NaN there (a divergence at a known batch).
 class FaultInjection : public Callback {
  public:
   static std::optional<FaultInjection> from_environment(const char* variable, int signal) {
@@ -68,7 +70,13 @@ class FaultInjection : public Callback {
     return FaultInjection(epoch, batch, signal);
   }
   void on_train_batch_begin(TrainContext& ctx) override {
-    if (ctx.epoch + 1 == epoch_ && static_cast<int>(ctx.batch) + 1 == batch_) std::raise(signal_);
+    if (ctx.epoch + 1 != epoch_ || static_cast<int>(ctx.batch) + 1 != batch_) return;
+    if (signal_ != 0) {
+      std::raise(signal_);
+    } else if (ctx.model != nullptr && !ctx.model->params().empty()) {
+      // The last layer's last parameter (its bias): no activation before the output can hide it.
+      ctx.model->params().back()->value.data()[0] = std::numeric_limits<Scalar>::quiet_NaN();
+    }
   }
 
  private:
@@ -243,6 +251,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   ProgbarLogger log_lines(log, 2);
   std::optional<FaultInjection> kill = FaultInjection::from_environment("MLP_FAULT_KILL_AT", SIGKILL);
   std::optional<FaultInjection> interrupt = FaultInjection::from_environment("MLP_FAULT_INTERRUPT_AT", SIGINT);
+  std::optional<FaultInjection> poison = FaultInjection::from_environment("MLP_FAULT_NAN_AT", 0);
   // The backup comes last: it saves what every other callback decided for the epoch.
   BackupAndRestore backup({.path = checkpoint_path, .delete_checkpoint = false, .extra = model_extra(data)});
   InterruptHandler interrupted;
@@ -251,6 +260,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   hooks.push_back(&log_lines);
   if (kill) hooks.push_back(&*kill);
   if (interrupt) hooks.push_back(&*interrupt);
+  if (poison) hooks.push_back(&*poison);
   hooks.push_back(&backup);
   const auto start = std::chrono::steady_clock::now();
   History history = model->fit(data.x_train, data.y_train, fit, hooks);
@@ -285,7 +295,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
     write_text((fs::path(run_dir) / "metrics.json").string(), metrics.dump(2) + "\n");
     throw Error(fmt::format("training diverged: the loss became NaN or infinite in epoch {} at batch {}; no model "
                             "saved (lower the learning rate, or clip gradients with clipnorm)",
-                            *callbacks.terminate_on_nan->epoch() + 1, *callbacks.terminate_on_nan->batch()));
+                            *callbacks.terminate_on_nan->epoch() + 1, *callbacks.terminate_on_nan->batch() + 1));
   }
   if (data.x_test.rows() > 0) {
     const Logs test = model->evaluate(data.x_test, data.y_test, {.batch_size = std::max<std::size_t>(config.fit.batch_size, 256)});

@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -104,6 +105,8 @@ struct CsvDataset {
 /// class label the encoding does not know (the message lists the known ones: an unseen value is never
 /// encoded as all zeros); a missing value in a column the encoding has no fill value for.
 CsvDataset read_csv(const std::string& path, const CsvOptions& options = {});
+/// read_csv on the text of a file already in memory; `source` names it in errors as the path would.
+CsvDataset parse_csv(std::string_view text, const std::string& source, const CsvOptions& options = {});
 
 /// The encoding as a JSON object: {"features": [...], "categories": {column: [...]},
 /// "fill_values": {column: number}, "class_names": [...]}.

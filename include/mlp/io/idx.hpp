@@ -8,6 +8,7 @@
 //   promises (what follows is counted, not kept), so a forged file cannot cause a huge allocation.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& packed, const 
 /// Reads and validates an IDX file. Throws mlp::Error naming the file and what is wrong
 /// (missing, truncated, wrong magic, a data type other than unsigned byte, trailing bytes).
 IdxArray read_idx(const std::string& path);
+/// read_idx on the bytes of a file already in memory (raw or gzip); `source` names them in errors.
+IdxArray decode_idx(std::span<const std::uint8_t> bytes, const std::string& source);
 
 /// Writes an IDX file of unsigned bytes, gzip-compressed when path ends in ".gz", atomically
 /// (write_file_atomic: on failure an existing file is untouched). Throws mlp::Error naming the path
