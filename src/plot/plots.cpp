@@ -123,6 +123,24 @@ void plot_image_grid(const std::string& png_path, const std::vector<GrayImageSam
   render_png(png_path, script, size);
 }
 
+namespace {
+// A multiplot of `count` panels, up to kMaxPanelsPerRow per row, with a grid and the title on
+// top; a zero width or height of `size` is filled in from the panel count.
+GnuplotScript panel_grid(std::size_t count, const std::string& title, ImageSize& size) {
+  const std::size_t per_row = std::min(count, kMaxPanelsPerRow);
+  const std::size_t panel_rows = (count + per_row - 1) / per_row;
+  const double title_px = title.empty() ? 0.0 : static_cast<double>(kTitleHeight);
+  if (size.width == 0) size.width = per_row * kPanelWidth;
+  if (size.height == 0) size.height = panel_rows * kPanelHeight + static_cast<std::size_t>(title_px);
+
+  GnuplotScript script;
+  script.add("set multiplot layout " + std::to_string(panel_rows) + "," + std::to_string(per_row) + " rowsfirst" +
+             (title.empty() ? std::string() : " title " + gnuplot_quote(title) + " font \",13\""));
+  script.add("set grid lc rgb \"#dddddd\"");
+  return script;
+}
+}  // namespace
+
 void plot_learning_curves(const std::string& png_path, const std::map<std::string, std::vector<double>>& history,
                           const std::string& title, ImageSize size) {
   // Panels: every metric with values; "val_x" joins x's panel when there is one.
@@ -139,16 +157,7 @@ void plot_learning_curves(const std::string& png_path, const std::map<std::strin
   if (panels.empty()) throw Error(png_path + ": the training history has no values to plot");
   std::stable_partition(panels.begin(), panels.end(), [](const std::string& p) { return p == "loss"; });
 
-  const std::size_t per_row = std::min(panels.size(), kMaxPanelsPerRow);
-  const std::size_t panel_rows = (panels.size() + per_row - 1) / per_row;
-  const double title_px = title.empty() ? 0.0 : static_cast<double>(kTitleHeight);
-  if (size.width == 0) size.width = per_row * kPanelWidth;
-  if (size.height == 0) size.height = panel_rows * kPanelHeight + static_cast<std::size_t>(title_px);
-
-  GnuplotScript script;
-  script.add("set multiplot layout " + std::to_string(panel_rows) + "," + std::to_string(per_row) + " rowsfirst" +
-             (title.empty() ? std::string() : " title " + gnuplot_quote(title) + " font \",13\""));
-  script.add("set grid lc rgb \"#dddddd\"");
+  GnuplotScript script = panel_grid(panels.size(), title, size);
   script.add("set key outside bottom center horizontal; set bmargin 5");  // legend below the x label
   script.add("set xlabel \"epoch\"");
   // One epoch: a range around it, since [1:1] is empty.
@@ -251,16 +260,7 @@ void plot_weight_histograms(const std::string& png_path, const Sequential& model
   }
   if (panels.empty()) throw Error(png_path + ": the model has no layer with weights");
 
-  const std::size_t per_row = std::min(panels.size(), kMaxPanelsPerRow);
-  const std::size_t panel_rows = (panels.size() + per_row - 1) / per_row;
-  const double title_px = title.empty() ? 0.0 : static_cast<double>(kTitleHeight);
-  if (size.width == 0) size.width = per_row * kPanelWidth;
-  if (size.height == 0) size.height = panel_rows * kPanelHeight + static_cast<std::size_t>(title_px);
-
-  GnuplotScript script;
-  script.add("set multiplot layout " + std::to_string(panel_rows) + "," + std::to_string(per_row) + " rowsfirst" +
-             (title.empty() ? std::string() : " title " + gnuplot_quote(title) + " font \",13\""));
-  script.add("set grid lc rgb \"#dddddd\"");
+  GnuplotScript script = panel_grid(panels.size(), title, size);
   script.add("set key below font \",9\"");         // under the x label, clear of the bars
   script.add("set offsets 0, 0, graph 0.05, 0");  // headroom above the tallest bar
   script.add("set style fill transparent solid 0.45 noborder");

@@ -73,17 +73,7 @@ int run_lr_find(const LrFindArgs& args) {
   CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
   const std::string run_dir = args.run_dir.empty() ? default_run_dir(args.config, "-lrfind") : args.run_dir;
   LoadedData data = load_training_data(config, compile.loss.name);
-  if (!model->built()) {
-    try {
-      model->build(data.input_shape);
-    } catch (const Error& e) {
-      throw Error(doc.source.locate("model") + "model: " + e.what());
-    }
-  } else if (model->input_shape() != data.input_shape) {
-    throw Error(doc.source.locate("model.input_shape") + "model.input_shape: " + format_shape(model->input_shape()) +
-                " does not match the data's " + format_shape(data.input_shape));
-  }
-  model->compile(std::move(compile));
+  fit_model_to_data(*model, std::move(compile), doc, config, data);
 
   std::error_code ec;
   fs::create_directories(run_dir, ec);

@@ -18,6 +18,7 @@
 #include "mlp/io/idx.hpp"
 #include "mlp/io/image.hpp"
 #include "mlp/random.hpp"
+#include "mlp/sequential.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -409,6 +410,45 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
 
 nlohmann::json model_extra(const LoadedData& data) {
   return {{"input", data.input}, {"labels", data.labels}, {"preprocessing", data.preprocessing.to_json()}};
+}
+
+namespace {
+// A classifier must have one output unit per class of its data (one sigmoid unit for a binary
+// task): a label the model cannot express is an error naming the labels, before any training.
+void check_classes_fit_model(const TrainConfig& config, const LoadedData& data, const Sequential& model) {
+  const std::string task = data.labels.value("task", "");
+  const std::string format = data.labels.value("format", "");
+  if (task != "classification") return;
+  const std::size_t classes = data.labels.at("class_names").size();
+  const std::size_t outputs = features(model.output_shape());
+  const std::size_t needed = format == "binary" ? 1 : classes;
+  if (outputs == needed) return;
+  const std::string file = !config.data.train_labels.empty() ? config.data.train_labels : config.data.train;
+  const std::string source =
+      file.empty() ? config.data.dataset : (fs::path(config.base_dir) / file).lexically_normal().string();
+  throw Error(fmt::format("{}: the labels have {} classes{}, but the model's output {} has {} unit{}; {}", source,
+                          classes, format == "binary" ? " (binary: one sigmoid unit)" : "",
+                          format_shape(model.output_shape()), outputs, outputs == 1 ? "" : "s",
+                          classes > outputs ? "a label the model cannot predict (out of range)"
+                                            : "set the last layer's units to the class count"));
+}
+
+}  // namespace
+
+void fit_model_to_data(Sequential& model, CompileOptions compile, const ConfigDocument& doc, const TrainConfig& config,
+                       const LoadedData& data) {
+  if (!model.built()) {
+    try {
+      model.build(data.input_shape);
+    } catch (const Error& e) {
+      throw Error(doc.source.locate("model") + "model: " + e.what());
+    }
+  } else if (model.input_shape() != data.input_shape) {
+    throw Error(doc.source.locate("model.input_shape") + "model.input_shape: " + format_shape(model.input_shape()) +
+                " does not match the data's " + format_shape(data.input_shape));
+  }
+  model.compile(std::move(compile));
+  check_classes_fit_model(config, data, model);
 }
 
 }  // namespace mlp::cli

@@ -14,6 +14,7 @@
 #include "mlp/io/csv.hpp"
 #include "mlp/io/toml.hpp"
 #include "mlp/matrix.hpp"
+#include "mlp/sequential.hpp"
 #include "mlp/shape.hpp"
 
 namespace mlp::cli {
@@ -80,6 +81,12 @@ Matrix encode_labels(const Matrix& one_hot, const std::string& format);
 
 /// Loads and preprocesses the data of a config, labels in label_format(task, loss_name).
 LoadedData load_training_data(const TrainConfig& config, const std::string& loss_name);
+
+/// Builds `model` for the data's input shape (or checks the input_shape the config gives),
+/// compiles it, and checks that a classifier has one output unit per class of the data (one
+/// sigmoid unit for binary labels). Errors name the config line, or the labels file.
+void fit_model_to_data(Sequential& model, CompileOptions compile, const ConfigDocument& doc, const TrainConfig& config,
+                       const LoadedData& data);
 
 /// Class labels (one-hot, N × classes) as derived 0/1 labels: column j is 1 when the class is in
 /// the j-th list of `labels` (the [data] multilabel table, in name order).

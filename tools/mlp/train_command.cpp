@@ -84,26 +84,6 @@ class FaultInjection : public Callback {
   int epoch_, batch_, signal_;
 };
 
-// A classifier must have one output unit per class of its data (one sigmoid unit for a binary
-// task): a label the model cannot express is an error naming the labels, before any training.
-void check_classes_fit_model(const TrainConfig& config, const LoadedData& data, const Sequential& model) {
-  const std::string task = data.labels.value("task", "");
-  const std::string format = data.labels.value("format", "");
-  if (task != "classification") return;
-  const std::size_t classes = data.labels.at("class_names").size();
-  const std::size_t outputs = features(model.output_shape());
-  const std::size_t needed = format == "binary" ? 1 : classes;
-  if (outputs == needed) return;
-  const std::string file = !config.data.train_labels.empty() ? config.data.train_labels : config.data.train;
-  const std::string source =
-      file.empty() ? config.data.dataset : (fs::path(config.base_dir) / file).lexically_normal().string();
-  throw Error(fmt::format("{}: the labels have {} classes{}, but the model's output {} has {} unit{}; {}", source,
-                          classes, format == "binary" ? " (binary: one sigmoid unit)" : "",
-                          format_shape(model.output_shape()), outputs, outputs == 1 ? "" : "s",
-                          classes > outputs ? "a label the model cannot predict (out of range)"
-                                            : "set the last layer's units to the class count"));
-}
-
 // Ctrl-C: the first SIGINT asks training to stop after the current batch (the handler only sets a
 // flag); the handler then resets itself, so a second Ctrl-C ends the process at once.
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -178,18 +158,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   const std::string run_dir = run_dir_arg.empty() ? default_run_dir(config_path) : run_dir_arg;
   ConfiguredCallbacks callbacks = callbacks_from_config(config.callbacks, &doc.source, run_dir, &std::cout);
   LoadedData data = load_training_data(config, compile.loss.name);
-  if (!model->built()) {
-    try {
-      model->build(data.input_shape);
-    } catch (const Error& e) {
-      throw Error(doc.source.locate("model") + "model: " + e.what());
-    }
-  } else if (model->input_shape() != data.input_shape) {
-    throw Error(doc.source.locate("model.input_shape") + "model.input_shape: " + format_shape(model->input_shape()) +
-                " does not match the data's " + format_shape(data.input_shape));
-  }
-  model->compile(std::move(compile));
-  check_classes_fit_model(config, data, *model);
+  fit_model_to_data(*model, std::move(compile), doc, config, data);
   callbacks.set_checkpoint_extra(model_extra(data));
 
   std::error_code ec;
