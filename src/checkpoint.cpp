@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 // Tensor names of model.params() in order: "<layer>/<param>" of every trainable layer.
-std::vector<std::string> param_names(Sequential& model) {
+std::vector<std::string> param_names(Model& model) {
   std::vector<std::string> names;
   for (const auto& layer : model.layers()) {
     if (!layer->trainable()) continue;
@@ -96,7 +96,7 @@ void Callback::load_state(const CallbackState& state) {
   }
 }
 
-void save_checkpoint(const std::string& path, Sequential& model, const TrainingState& state, const json& extra) {
+void save_checkpoint(const std::string& path, Model& model, const TrainingState& state, const json& extra) {
   if (!model.compiled() || !model.optimizer().built()) {
     throw Error("save_checkpoint: the model '" + model.name() + "' has not started training (compile and fit it)");
   }
@@ -160,7 +160,7 @@ int checkpoint_epoch(const std::string& path) {
 
 namespace {
 
-TrainingState restore_checkpoint_file(const TensorFile& file, const std::string& path, Sequential& model) {
+TrainingState restore_checkpoint_file(const TensorFile& file, const std::string& path, Model& model) {
   if (!file.metadata.contains("checkpoint")) {
     throw Error(path + ": a model file, not a checkpoint (it has no training state to resume from)");
   }
@@ -169,7 +169,7 @@ TrainingState restore_checkpoint_file(const TensorFile& file, const std::string&
   }
   // The architecture must be the one saved: the same layers, names and arguments.
   const json saved_model = detail::parse_metadata(file, "model", path);
-  if (saved_model != sequential_config(model)) {
+  if (saved_model != model_config(model)) {
     throw Error(path + ": the checkpoint was written for another model (its architecture differs from the one "
                        "being trained)");
   }
@@ -251,12 +251,12 @@ TrainingState restore_checkpoint_file(const TensorFile& file, const std::string&
 
 }  // namespace
 
-TrainingState restore_checkpoint(const std::string& path, Sequential& model) {
+TrainingState restore_checkpoint(const std::string& path, Model& model) {
   return restore_checkpoint_file(detail::read_model_tensor_file(path), path, model);
 }
 
 TrainingState restore_checkpoint_from_bytes(std::span<const std::uint8_t> bytes, const std::string& source,
-                                            Sequential& model) {
+                                            Model& model) {
   return restore_checkpoint_file(detail::decode_model_tensor_file(bytes, source), source, model);
 }
 

@@ -44,8 +44,12 @@ const char* task_words(EnsembleTask task) {
 }
 
 // The task a member's output layer implies (ensemble.hpp); `who` names it in errors.
-EnsembleTask task_of(const Sequential& model, const std::string& who) {
-  const ActivationFunction* act = model.layers().back()->output_activation();
+EnsembleTask task_of(const Model& model, const std::string& who) {
+  if (model.num_inputs() != 1 || model.num_outputs() != 1) {
+    throw Error("VotingEnsemble: " + who + " has " + str(model.num_inputs()) + " inputs and " +
+                str(model.num_outputs()) + " outputs; voting needs members with one of each");
+  }
+  const ActivationFunction* act = model.layers()[model.output_layers()[0]]->output_activation();
   const std::size_t width = features(model.output_shape());
   if (act != nullptr && act->kind == ActivationKind::kSoftmax) return EnsembleTask::kMulticlass;
   if (act != nullptr && act->kind == ActivationKind::kSigmoid) {
@@ -71,7 +75,7 @@ Voting voting_from_name(const std::string& name) {
 
 const char* voting_name(Voting voting) { return voting == Voting::kSoft ? "soft" : "hard"; }
 
-VotingEnsemble::VotingEnsemble(std::vector<std::unique_ptr<Sequential>> models, VotingOptions options,
+VotingEnsemble::VotingEnsemble(std::vector<std::unique_ptr<Model>> models, VotingOptions options,
                                std::vector<std::string> names)
     : models_(std::move(models)), options_(std::move(options)), names_(std::move(names)) {
   const std::size_t n = models_.size();

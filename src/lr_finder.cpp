@@ -61,7 +61,7 @@ void suggest_learning_rate(LrFinderResult& result) {
   }
 }
 
-LrFinderResult find_learning_rate(Sequential& model, ConstMatrixView x, ConstMatrixView y,
+LrFinderResult find_learning_rate(Model& model, ConstMatrixView x, ConstMatrixView y,
                                   const LrFinderOptions& options) {
   if (!model.compiled()) fail("the model must be compiled first (it gives the loss and the optimizer)");
   if (!std::isfinite(options.start_lr) || !std::isfinite(options.end_lr) || options.start_lr <= 0) {

@@ -28,7 +28,7 @@ std::string shape_text(const std::vector<std::size_t>& shape) {
 
 namespace detail {
 
-std::vector<std::pair<std::string, Param*>> saved_buffers(Sequential& model) {
+std::vector<std::pair<std::string, Param*>> saved_buffers(Model& model) {
   std::vector<std::pair<std::string, Param*>> out;
   for (const auto& layer : model.layers()) {
     for (Param* p : layer->params()) out.emplace_back(layer->name() + "/" + p->name, p);
@@ -65,12 +65,12 @@ void copy_into(const Tensor& t, Matrix& m) {
   }
 }
 
-TensorFile model_tensor_file(Sequential& model, const nlohmann::json& extra) {
+TensorFile model_tensor_file(Model& model, const nlohmann::json& extra) {
   TensorFile file;
   file.metadata["format"] = kFormat;
   file.metadata["format_version"] = std::to_string(kModelFormatVersion);
   file.metadata["mlp_version"] = MLP_VERSION;
-  file.metadata["model"] = sequential_config(model).dump();
+  file.metadata["model"] = model_config(model).dump();
   if (model.compiled()) file.metadata["compile"] = compile_config(model).dump();
   file.metadata["extra"] = extra.is_null() ? "{}" : extra.dump();
   for (const auto& [name, p] : saved_buffers(model)) file.tensors.push_back(to_tensor(name, *p));
@@ -105,7 +105,7 @@ TensorFile check_model_tensor_file(TensorFile file, const std::string& path) {
   return file;
 }
 
-void read_weights(const TensorFile& file, Sequential& model, const std::string& path) {
+void read_weights(const TensorFile& file, Model& model, const std::string& path) {
   std::set<std::string> expected;
   const auto buffers = saved_buffers(model);
   std::vector<const Tensor*> sources;
@@ -135,7 +135,7 @@ void read_weights(const TensorFile& file, Sequential& model, const std::string& 
 using detail::parse_metadata;
 using detail::saved_buffers;
 
-void save_model(const std::string& path, Sequential& model, const nlohmann::json& extra) {
+void save_model(const std::string& path, Model& model, const nlohmann::json& extra) {
   if (!model.built()) {
     throw Error("save_model: the model '" + model.name() + "' is not built yet (give it an input shape)");
   }
@@ -149,7 +149,7 @@ SavedModel load_model_file(const TensorFile& file, const std::string& path) {
   const nlohmann::json model_json = parse_metadata(file, "model", path);
   SourceMap source{.file = path, .lines = {}};
   try {
-    saved.model = sequential_from_config(ConfigObject(model_json, "model", &source));
+    saved.model = model_from_config(ConfigObject(model_json, "model", &source));
   } catch (const Error& e) {
     throw Error(std::string(e.what()).starts_with(path) ? e.what() : path + ": " + e.what());
   }
@@ -177,7 +177,7 @@ SavedModel load_model_from_bytes(std::span<const std::uint8_t> bytes, const std:
   return load_model_file(detail::decode_model_tensor_file(bytes, source), source);
 }
 
-void copy_weights(Sequential& from, Sequential& to) {
+void copy_weights(Model& from, Model& to) {
   auto src = saved_buffers(from);
   auto dst = saved_buffers(to);
   if (src.size() != dst.size()) {

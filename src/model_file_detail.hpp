@@ -16,11 +16,11 @@ namespace mlp::detail {
 
 /// Every saved buffer of the model with its tensor name ("<layer>/<param>"), params() then
 /// state() per layer.
-std::vector<std::pair<std::string, Param*>> saved_buffers(Sequential& model);
+std::vector<std::pair<std::string, Param*>> saved_buffers(Model& model);
 /// A Matrix as a float tensor with Keras' shape (a kernel (I, O); vectors (O,)).
 Tensor to_tensor(std::string name, const Param& p);
 /// What save_model writes: the metadata and one tensor per saved buffer.
-TensorFile model_tensor_file(Sequential& model, const nlohmann::json& extra);
+TensorFile model_tensor_file(Model& model, const nlohmann::json& extra);
 /// Reads `path` and checks that it is an mlp model file of a version this build reads.
 TensorFile read_model_tensor_file(const std::string& path);
 /// The same on the bytes of a file already in memory; `path` names them in errors.
@@ -30,7 +30,7 @@ TensorFile check_model_tensor_file(TensorFile file, const std::string& path);
 /// Copies every saved buffer of `model` from `file`, after checking all of them (names, shapes):
 /// on an error the model is unchanged. Tensors under "optimizer/" and "callbacks/" (checkpoints)
 /// are allowed beside them; any other unknown tensor is an error.
-void read_weights(const TensorFile& file, Sequential& model, const std::string& path);
+void read_weights(const TensorFile& file, Model& model, const std::string& path);
 /// Parses metadata `key` as JSON; errors name the file.
 nlohmann::json parse_metadata(const TensorFile& file, const std::string& key, const std::string& path);
 /// Copies a float tensor into a matrix of the same element count (shape already checked).

@@ -3,6 +3,7 @@
 // Optimizers, schedules and losses are in serialize_compile.cpp.
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "mlp/layers/activation.hpp"
 #include "mlp/layers/alpha_dropout.hpp"
@@ -13,6 +14,7 @@
 #include "mlp/layers/gaussian_noise.hpp"
 #include "mlp/layers/input_layer.hpp"
 #include "mlp/layers/leaky_relu.hpp"
+#include "mlp/layers/merge.hpp"
 #include "mlp/serialize.hpp"
 #include "serialize_detail.hpp"
 
@@ -120,6 +122,13 @@ std::unique_ptr<Layer> make_layer(const std::string& type, ConfigObject& c) {
     o.gamma_regularizer = regularizer_from_config(c, "gamma_regularizer");
     return std::make_unique<BatchNormalization>(o);
   }
+  if (type == "Concatenate") {
+    const auto axis = c.get_int("axis", -1);
+    return std::make_unique<Concatenate>(Concatenate::Options{.axis = static_cast<int>(axis)});
+  }
+  if (type == "Add") return std::make_unique<Add>();
+  if (type == "Average") return std::make_unique<Average>();
+  if (type == "Multiply") return std::make_unique<Multiply>();
   throw c.error("type", "unknown layer type '" + type + "'; known: " + join(layer_types()));
 }
 
@@ -128,7 +137,9 @@ std::unique_ptr<Layer> make_layer(const std::string& type, ConfigObject& c) {
 const std::vector<std::string>& layer_types() {
   static const std::vector<std::string> kTypes = {"InputLayer", "Flatten",       "Dense",
                                                   "Activation", "Dropout",       "AlphaDropout",
-                                                  "GaussianNoise", "LeakyReLU", "BatchNormalization"};
+                                                  "GaussianNoise", "LeakyReLU", "BatchNormalization",
+                                                  "Concatenate", "Add",         "Average",
+                                                  "Multiply"};
   return kTypes;
 }
 
@@ -232,16 +243,131 @@ Regularizer regularizer_from_config(ConfigObject& parent, std::string_view key) 
   return r;
 }
 
-std::unique_ptr<Sequential> sequential_from_config(ConfigObject c) {
+namespace {
+ModelOptions model_options(ConfigObject& c, std::string_view type) {
   c.allow({"type"});
-  if (const auto type = c.get_string("type"); type && *type != "Sequential") {
-    throw c.error("type", "expected \"Sequential\", got \"" + *type + "\"");
+  if (const auto t = c.get_string("type"); t && *t != type) {
+    throw c.error("type", "expected \"" + std::string(type) + "\", got \"" + *t + "\"");
   }
   ModelOptions options;
   options.name = c.get_string("name", options.name);
   const auto seed = c.get_int("seed", 0);
   if (seed < 0) throw c.error("seed", "expected a non-negative integer, got " + std::to_string(seed));
   options.seed = static_cast<std::uint64_t>(seed);
+  return options;
+}
+
+// An Error from building a layer, prefixed with the layer's config path unless it has it already.
+[[noreturn]] void rethrow_at(const ConfigObject& c, const std::string& path, const Error& e) {
+  const std::string what = e.what();
+  if (what.find(path) != std::string::npos) throw e;
+  throw Error((c.source() ? c.source()->locate(path) : std::string()) + path + ": " + what);
+}
+
+std::unique_ptr<Model> functional_from_config(ConfigObject c) {
+  ModelOptions options = model_options(c, "Functional");
+  auto inputs = c.get_objects("inputs");
+  auto layers = c.get_objects("layers");
+  const auto outputs = c.get_strings("outputs");
+  c.finish();
+  if (inputs.empty()) throw c.error("inputs", "a functional model needs at least one input, e.g. {name = \"x\", shape = [8]}");
+  if (outputs.empty()) throw c.error("outputs", "a functional model needs its output layers' names, e.g. [\"output\"]");
+  auto model = std::make_unique<Model>(options);
+
+  // Names first, so that a layer may name one listed after it; then add each layer once all it
+  // reads exists (a topological order), which finds cycles and unknown names.
+  std::map<std::string, Node> made;
+  std::map<std::string, std::string> declared;  // name → its config path
+  for (auto& in : inputs) {
+    const std::string path = in.path();
+    const std::string name = in.get_string("name", "");
+    const Shape shape = in.get_sizes("shape");
+    in.allow({"columns"});  // which data columns feed it: read by the command line, not the model
+    in.finish();
+    if (name.empty()) throw in.error("name", "required: the input's name");
+    if (shape.empty()) throw in.error("shape", "required: one sample's shape, e.g. [8]");
+    if (!declared.emplace(name, path).second) throw in.error("name", "'" + name + "' is declared twice");
+    try {
+      made[name] = model->input(shape, name);
+    } catch (const Error& e) {
+      rethrow_at(c, path, e);
+    }
+  }
+  struct Pending {
+    std::string name, path;
+    std::vector<std::string> reads;
+    std::unique_ptr<Layer> layer;
+  };
+  std::vector<Pending> pending;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    ConfigObject& l = layers[i];
+    Pending p;
+    p.path = l.path();
+    p.reads = l.get_strings("inputs");
+    if (!l.has("inputs") || p.reads.empty()) {
+      if (i == 0 || pending.empty()) throw l.error("inputs", "required: the names of the layers or inputs it reads");
+      p.reads = {pending.back().name};  // omitted: the layer listed before it
+    }
+    try {
+      p.layer = layer_from_config(std::move(l));
+    } catch (const Error& e) {
+      rethrow_at(c, p.path, e);
+    }
+    if (p.layer->kind() == "InputLayer") throw Error(p.path + ": declare inputs under \"inputs\", not as layers");
+    p.name = p.layer->name();
+    if (p.name.empty()) {
+      throw Error((c.source() ? c.source()->locate(p.path) : std::string()) + p.path +
+                  ": a layer of a functional model needs a name (other layers and the outputs refer to it)");
+    }
+    if (!declared.emplace(p.name, p.path).second) {
+      throw Error(p.path + ": the name '" + p.name + "' is already used by " + declared[p.name]);
+    }
+    pending.push_back(std::move(p));
+  }
+  for (const Pending& p : pending) {
+    for (const std::string& r : p.reads) {
+      if (!declared.contains(r)) throw Error(p.path + " ('" + p.name + "'): reads '" + r + "', which is neither an input nor a layer");
+    }
+  }
+  for (std::size_t added = 0; added < pending.size();) {
+    bool progress = false;
+    for (Pending& p : pending) {
+      if (!p.layer) continue;
+      const bool ready = std::all_of(p.reads.begin(), p.reads.end(), [&](const std::string& r) { return made.contains(r); });
+      if (!ready) continue;
+      std::vector<Node> from;
+      for (const std::string& r : p.reads) from.push_back(made[r]);
+      try {
+        made[p.name] = model->add(std::move(p.layer), from);
+      } catch (const Error& e) {
+        rethrow_at(c, p.path, e);
+      }
+      p.layer.reset();
+      ++added;
+      progress = true;
+    }
+    if (!progress) {
+      for (const Pending& p : pending) {
+        if (p.layer) throw Error(p.path + " ('" + p.name + "'): is part of a cycle (it depends on its own output)");
+      }
+    }
+  }
+  std::vector<Node> outs;
+  for (const std::string& o : outputs) {
+    if (!made.contains(o)) throw c.error("outputs", "'" + o + "' is neither an input nor a layer");
+    outs.push_back(made[o]);
+  }
+  try {
+    model->set_outputs(outs);
+  } catch (const Error& e) {
+    throw c.error(e.what());
+  }
+  return model;
+}
+}  // namespace
+
+std::unique_ptr<Sequential> sequential_from_config(ConfigObject c) {
+  const ModelOptions options = model_options(c, "Sequential");
   const Shape input_shape = c.get_sizes("input_shape");
   auto layers = c.get_objects("layers");
   c.finish();
@@ -252,9 +378,7 @@ std::unique_ptr<Sequential> sequential_from_config(ConfigObject c) {
     try {
       model->add(layer_from_config(std::move(layer)));
     } catch (const Error& e) {
-      const std::string what = e.what();
-      if (what.find(path) != std::string::npos) throw;
-      throw Error((c.source() ? c.source()->locate(path) : std::string()) + path + ": " + what);
+      rethrow_at(c, path, e);
     }
   }
   try {
@@ -269,13 +393,41 @@ std::unique_ptr<Sequential> sequential_from_config(ConfigObject c) {
   return model;
 }
 
-nlohmann::json sequential_config(const Sequential& model) {
-  nlohmann::json layers = nlohmann::json::array();
-  for (const auto& layer : model.layers()) layers.push_back(layer_config(*layer));
-  nlohmann::json out = {{"type", "Sequential"}, {"name", model.name()}};
-  if (model.built()) out["input_shape"] = model.input_shape();
-  out["layers"] = std::move(layers);
-  return out;
+std::unique_ptr<Model> model_from_config(ConfigObject c) {
+  const auto type = c.get_string("type");
+  const bool functional = (type && *type == "Functional") || (!type && c.has("inputs"));
+  if (functional) return functional_from_config(std::move(c));
+  return sequential_from_config(std::move(c));
 }
+
+nlohmann::json model_config(const Model& model) {
+  if (!model.functional()) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& layer : model.layers()) layers.push_back(layer_config(*layer));
+    nlohmann::json out = {{"type", "Sequential"}, {"name", model.name()}};
+    if (model.built()) out["input_shape"] = model.input_shape();
+    out["layers"] = std::move(layers);
+    return out;
+  }
+  nlohmann::json inputs = nlohmann::json::array(), layers = nlohmann::json::array(),
+                 outputs = nlohmann::json::array();
+  for (std::size_t i = 0; i < model.layers().size(); ++i) {
+    const Layer& layer = *model.layers()[i];
+    if (layer.kind() == "InputLayer") {
+      inputs.push_back({{"name", layer.name()}, {"shape", layer.output_shape()}});
+      continue;
+    }
+    nlohmann::json l = layer_config(layer);
+    nlohmann::json reads = nlohmann::json::array();
+    for (std::size_t from : model.inbound(i)) reads.push_back(model.layers()[from]->name());
+    l["inputs"] = std::move(reads);
+    layers.push_back(std::move(l));
+  }
+  for (std::size_t o : model.output_layers()) outputs.push_back(model.layers()[o]->name());
+  return {{"type", "Functional"}, {"name", model.name()}, {"inputs", std::move(inputs)},
+          {"layers", std::move(layers)}, {"outputs", std::move(outputs)}};
+}
+
+nlohmann::json sequential_config(const Sequential& model) { return model_config(model); }
 
 }  // namespace mlp

@@ -307,7 +307,7 @@ CompileOptions compile_options_from_config(ConfigObject c) {
   return options;
 }
 
-nlohmann::json compile_config(Sequential& model) {
+nlohmann::json compile_config(Model& model) {
   return {{"optimizer", optimizer_config(model.optimizer())},
           {"loss", loss_config(model.loss_options())},
           {"metrics", model.metric_names()},

@@ -125,7 +125,7 @@ TEST_P(AllocationsPerStep, TrainOnBatchAllocatesNothingBeyondOneDnnsOwnBuffers) 
 
 INSTANTIATE_TEST_SUITE_P(Threads, AllocationsPerStep, ::testing::Values(1, 2));
 
-long allocations_of_one_epoch(Sequential& model, const Matrix& x, const Matrix& y) {
+long allocations_of_one_epoch(Model& model, const Matrix& x, const Matrix& y) {
   const long before = g_allocations.load();
   model.fit(x, y, {.batch_size = 32, .epochs = 1});
   return g_allocations.load() - before;

@@ -58,7 +58,7 @@ std::vector<Logs> series(const std::string& key, const std::vector<double>& valu
   return out;
 }
 
-std::vector<Matrix> weights_of(Sequential& model) {
+std::vector<Matrix> weights_of(Model& model) {
   std::vector<Matrix> out;
   for (Param* p : model.params()) out.push_back(p->value);
   return out;

@@ -58,7 +58,7 @@ std::unique_ptr<Sequential> make_model(const std::string& opt = "adam", std::uin
   return model;
 }
 
-std::vector<std::vector<Scalar>> weights_of(Sequential& model) {
+std::vector<std::vector<Scalar>> weights_of(Model& model) {
   std::vector<std::vector<Scalar>> out;
   for (const auto& layer : model.layers()) {
     for (Param* p : layer->params()) out.emplace_back(p->value.data(), p->value.data() + p->value.size());

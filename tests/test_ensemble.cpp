@@ -53,7 +53,7 @@ const Table kM2 = {{0.3, 0.4, 0.3}, {0.1, 0.1, 0.8}, {0.2, 0.5, 0.3}, {0.2, 0.4,
 const Table kM3 = {{0.3, 0.4, 0.3}, {0.3, 0.3, 0.4}, {0.5, 0.25, 0.25}, {0.2, 0.4, 0.4}};
 
 VotingEnsemble three_classes(VotingOptions options) {
-  std::vector<std::unique_ptr<Sequential>> models;
+  std::vector<std::unique_ptr<Model>> models;
   models.push_back(table_model("a", kM1));
   models.push_back(table_model("b", kM2));
   models.push_back(table_model("c", kM3));
@@ -135,7 +135,7 @@ const Table kB2 = {{0.4}, {0.6}, {0.5}};
 const Table kB3 = {{0.4}, {0.1}, {0.5}};
 
 VotingEnsemble binary(VotingOptions options) {
-  std::vector<std::unique_ptr<Sequential>> models;
+  std::vector<std::unique_ptr<Model>> models;
   models.push_back(table_model("a", kB1, "sigmoid"));
   models.push_back(table_model("b", kB2, "sigmoid"));
   models.push_back(table_model("c", kB3, "sigmoid"));
@@ -164,7 +164,7 @@ TEST(VotingEnsemble, BinarySigmoidMembersVoteWithAThresholdOfOneHalf) {
 }
 
 TEST(VotingEnsemble, RegressorsAreAveraged) {
-  std::vector<std::unique_ptr<Sequential>> models;
+  std::vector<std::unique_ptr<Model>> models;
   models.push_back(table_model("a", {{1.0, 10.0}, {2.0, -4.0}}, "linear"));
   models.push_back(table_model("b", {{3.0, 20.0}, {4.0, 0.0}}, "linear"));
   VotingEnsemble ensemble(std::move(models), {.weights = {3, 1}});
@@ -195,8 +195,8 @@ TEST(VotingEnsemble, PredictionsAreDeterministic) {
 }
 
 template <class... M>
-std::vector<std::unique_ptr<Sequential>> models_of(M&&... m) {
-  std::vector<std::unique_ptr<Sequential>> out;
+std::vector<std::unique_ptr<Model>> models_of(M&&... m) {
+  std::vector<std::unique_ptr<Model>> out;
   (out.push_back(std::forward<M>(m)), ...);
   return out;
 }

@@ -127,7 +127,7 @@ TEST_F(ModelFile, SaveLoadGivesTheSameModel) {
   expect_bit_identical(loaded.model->predict(x), model->predict(x));
   EXPECT_EQ(loaded.model->summary(), model->summary());
   EXPECT_EQ(loaded.model->name(), "saved");
-  EXPECT_EQ(sequential_config(*loaded.model), sequential_config(*model));
+  EXPECT_EQ(model_config(*loaded.model), model_config(*model));
   EXPECT_EQ(compile_config(*loaded.model), compile_config(*model));
   EXPECT_EQ(loaded.model->optimizer().name(), "Adam");
   EXPECT_EQ(loaded.model->optimizer().learning_rate(), 0.01);
@@ -208,7 +208,7 @@ TEST_F(ModelFile, TensorNamesAndShapes) {
   EXPECT_EQ(file.metadata.at("format"), "mlp.model");
   EXPECT_EQ(file.metadata.at("format_version"), "1");
   EXPECT_EQ(file.metadata.at("mlp_version"), MLP_VERSION);
-  EXPECT_EQ(json::parse(file.metadata.at("model")), sequential_config(*model));
+  EXPECT_EQ(json::parse(file.metadata.at("model")), model_config(*model));
   EXPECT_EQ(json::parse(file.metadata.at("compile")), compile_config(*model));
 }
 
@@ -329,7 +329,7 @@ TEST_F(ModelFile, CorruptMetadataJson) {
   });
   EXPECT_EQ(error_of([&] { load_model(p); }),
             p + ": model.layers[4].type: unknown layer type 'Conv2D'; known: InputLayer, Flatten, Dense, Activation, "
-                "Dropout, AlphaDropout, GaussianNoise, LeakyReLU, BatchNormalization");
+                "Dropout, AlphaDropout, GaussianNoise, LeakyReLU, BatchNormalization, Concatenate, Add, Average, Multiply");
   p = edited([](TensorFile& f) {
     json compile = json::parse(f.metadata["compile"]);
     compile["loss"] = "hinge2";

@@ -37,7 +37,8 @@ using nlohmann::json;
 
 const std::string kPath = "model.layers[0]";
 const std::string kAllLayerTypes =
-    "InputLayer, Flatten, Dense, Activation, Dropout, AlphaDropout, GaussianNoise, LeakyReLU, BatchNormalization";
+    "InputLayer, Flatten, Dense, Activation, Dropout, AlphaDropout, GaussianNoise, LeakyReLU, BatchNormalization, "
+    "Concatenate, Add, Average, Multiply";
 const std::string kAllOptimizers = "SGD, RMSprop, Adam, AdamW, Nadam, Adagrad";
 
 using mlp::test::error_of;
@@ -703,7 +704,7 @@ TEST(SerializeSequential, ConfigRoundTripGivesTheSameModel) {
     ]
   })");
   auto model = model_of(config);
-  const json saved = sequential_config(*model);
+  const json saved = model_config(*model);
   EXPECT_EQ(saved["type"], "Sequential");
   EXPECT_EQ(saved["name"], "net");
   EXPECT_EQ(saved["input_shape"], json::parse("[2, 3]"));
@@ -713,7 +714,7 @@ TEST(SerializeSequential, ConfigRoundTripGivesTheSameModel) {
   EXPECT_EQ(saved["layers"][6]["trainable"], false);
   auto again = model_of(saved);
   EXPECT_EQ(again->summary(), model->summary());
-  EXPECT_EQ(sequential_config(*again), saved);
+  EXPECT_EQ(model_config(*again), saved);
   EXPECT_EQ(again->count_params(), model->count_params());
   EXPECT_EQ(again->count_trainable_params(), model->count_trainable_params());
   EXPECT_EQ(model->count_params(), 6u * 8 + 8 + 4 * 8 + 8 * 3 + 3);
@@ -722,7 +723,7 @@ TEST(SerializeSequential, ConfigRoundTripGivesTheSameModel) {
   // An unbuilt model has no input_shape in its config.
   json unbuilt = config;
   unbuilt.erase("input_shape");
-  EXPECT_FALSE(sequential_config(*model_of(unbuilt)).contains("input_shape"));
+  EXPECT_FALSE(model_config(*model_of(unbuilt)).contains("input_shape"));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Callback: no-op hooks called by Sequential::fit in Keras' order:
+// Callback: no-op hooks called by Model::fit (Sequential's too) in Keras' order:
 //   on_train_begin → per epoch { on_epoch_begin → per batch { on_train_batch_begin,
 //   train step, on_train_batch_end, stop if requested } → validation (keys prefixed "val_") →
 //   on_epoch_end(ctx with the epoch's logs) } → on_train_end.
@@ -19,7 +19,7 @@
 
 namespace mlp {
 
-class Sequential;
+class Model;
 class Callback;
 class History;
 struct CallbackState;  // mlp/checkpoint.hpp
@@ -29,7 +29,7 @@ struct TrainingState;  // mlp/checkpoint.hpp
 using Logs = std::map<std::string, double>;
 
 struct TrainContext {
-  Sequential* model = nullptr;
+  Model* model = nullptr;
   int epoch = 0;            // 0-based, as Keras passes it to hooks
   int epochs = 0;           // the epoch count fit() was asked for
   std::size_t batch = 0;    // 0-based within the epoch

@@ -47,7 +47,7 @@ struct TrainingState {
 /// Saves the model (weights, architecture, compile settings, `extra`) with the optimizer's
 /// state, the model's generators and `state`, atomically. The model must be compiled and its
 /// optimizer built (it is once fit() has started).
-void save_checkpoint(const std::string& path, Sequential& model, const TrainingState& state,
+void save_checkpoint(const std::string& path, Model& model, const TrainingState& state,
                      const nlohmann::json& extra = nlohmann::json::object());
 
 /// Loads the checkpoint at `path` INTO `model`, which must have the same architecture and
@@ -55,10 +55,10 @@ void save_checkpoint(const std::string& path, Sequential& model, const TrainingS
 /// iterations and learning rate, generators. Returns the training state for fit() to continue
 /// from. Throws Error naming the file when it is not a checkpoint, was written for another
 /// architecture or optimizer, or is corrupt; the model is unchanged then.
-TrainingState restore_checkpoint(const std::string& path, Sequential& model);
+TrainingState restore_checkpoint(const std::string& path, Model& model);
 /// restore_checkpoint on the bytes of a checkpoint already in memory; `source` names them in errors.
 TrainingState restore_checkpoint_from_bytes(std::span<const std::uint8_t> bytes, const std::string& source,
-                                            Sequential& model);
+                                            Model& model);
 
 /// The epoch count a checkpoint file has finished (without loading the model): what
 /// `mlp train --resume` reports. Throws Error when `path` is not a checkpoint.

@@ -4,7 +4,7 @@
 // regressors, VotingRegressor). Members are whole models trained apart (different seeds, different
 // architectures with the same input and output shapes); nothing is trained here.
 //
-//   std::vector<std::unique_ptr<Sequential>> models;
+//   std::vector<std::unique_ptr<Model>> models;
 //   for (auto path : {"a.safetensors", "b.safetensors", "c.safetensors"}) models.push_back(load_model(path).model);
 //   VotingEnsemble ensemble(std::move(models), {.voting = Voting::kSoft, .weights = {2, 1, 1}});
 //   std::vector<std::size_t> classes = ensemble.predict_classes(x);
@@ -69,7 +69,7 @@ const char* voting_name(Voting voting);
 class VotingEnsemble {
  public:
   /// Takes the models (at least 2). `names` (empty, or one per model) label members in errors.
-  explicit VotingEnsemble(std::vector<std::unique_ptr<Sequential>> models, VotingOptions options = {},
+  explicit VotingEnsemble(std::vector<std::unique_ptr<Model>> models, VotingOptions options = {},
                           std::vector<std::string> names = {});
 
   /// The weighted average of the members' outputs, (N, output width).
@@ -81,7 +81,7 @@ class VotingEnsemble {
   EnsembleScores evaluate(ConstMatrixView x, ConstMatrixView y);
 
   std::size_t size() const { return models_.size(); }
-  Sequential& member(std::size_t i) { return *models_.at(i); }
+  Model& member(std::size_t i) { return *models_.at(i); }
   const std::string& member_name(std::size_t i) const { return names_.at(i); }
   EnsembleTask task() const { return task_; }
   const VotingOptions& options() const { return options_; }
@@ -94,7 +94,7 @@ class VotingEnsemble {
   void vote(const Matrix& average, std::vector<std::size_t>& classes) const;
   Matrix average() const;
 
-  std::vector<std::unique_ptr<Sequential>> models_;
+  std::vector<std::unique_ptr<Model>> models_;
   VotingOptions options_;
   std::vector<std::string> names_;
   std::vector<double> weights_;

@@ -12,10 +12,14 @@
 //    OVERWRITES every params()[i].grad (there is no accumulation, so no zero_grad to forget) and
 //    writes dx = dL/dx unless dx is empty (the first layer's input gradient is never needed).
 //    Regularizer gradients are included in params()[i].grad.
+//  - Layers that read several tensors (Concatenate, Add, ...) override build_inputs,
+//    forward_inputs and backward_inputs instead; the defaults take exactly one input and call the
+//    three methods above, so a one-input layer implements only those.
 //  - params(): trained by the optimizer. state(): saved with the model, never trained (moving
 //    statistics). Both in a fixed order that save files rely on.
 #include <cstddef>
 #include <nlohmann/json_fwd.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +55,12 @@ class Layer {
   virtual Shape build(const Shape& input_shape, Rng& rng) = 0;
   virtual void forward(ConstMatrixView x, MatrixView y, Mode mode) = 0;
   virtual void backward(ConstMatrixView x, ConstMatrixView y, ConstMatrixView dy, MatrixView dx) = 0;
+  /// Several inputs (a model graph's merge layers): shapes, xs and dxs one per input, in order;
+  /// an empty dxs[s] means that input's gradient is not needed.
+  virtual Shape build_inputs(std::span<const Shape> input_shapes, Rng& rng);
+  virtual void forward_inputs(std::span<const ConstMatrixView> xs, MatrixView y, Mode mode);
+  virtual void backward_inputs(std::span<const ConstMatrixView> xs, ConstMatrixView y, ConstMatrixView dy,
+                               std::span<const MatrixView> dxs);
   virtual std::vector<Param*> params() { return {}; }
   virtual std::vector<Param*> state() { return {}; }
   /// Keras-named constructor arguments ({"units": 256, "activation": "relu", ...}).

@@ -42,5 +42,7 @@
 #include "mlp/random.hpp"
 #include "mlp/regularizer.hpp"
 #include "mlp/schedule.hpp"
+#include "mlp/layers/merge.hpp"
+#include "mlp/model.hpp"
 #include "mlp/sequential.hpp"
 #include "mlp/shape.hpp"

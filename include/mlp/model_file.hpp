@@ -3,7 +3,7 @@
 // The model file: one self-describing safetensors file (so any safetensors reader can open the
 // weights) whose "__metadata__" carries, as JSON strings:
 //   "format": "mlp.model"          "format_version": "1"          "mlp_version": "0.1.0"
-//   "model":   the architecture, sequential_config() (layer types, names, arguments, input shape)
+//   "model":   the architecture, model_config() (layer types, names, arguments, input shape)
 //   "compile": compile_config() when the model was compiled (optimizer, loss, metrics)
 //   "extra":   what the application stores beside the model: the CLI keeps the preprocessing
 //              (scaling, standardisation statistics, CSV encoding, class names) there
@@ -25,13 +25,13 @@ namespace mlp {
 inline constexpr int kModelFormatVersion = 1;
 
 struct SavedModel {
-  std::unique_ptr<Sequential> model;  // built, with the saved weights; compiled if it was
+  std::unique_ptr<Model> model;  // built, with the saved weights; compiled if it was
   nlohmann::json extra;               // the "extra" metadata ({} when none)
 };
 
 /// Saves a built model. Throws Error naming the path when the write fails (the old file, if
 /// any, is left intact).
-void save_model(const std::string& path, Sequential& model, const nlohmann::json& extra = nlohmann::json::object());
+void save_model(const std::string& path, Model& model, const nlohmann::json& extra = nlohmann::json::object());
 /// Loads a model file written by save_model (or a checkpoint). Throws Error naming the path when the
 /// file is missing, not a model file, corrupt or from a newer format version.
 SavedModel load_model(const std::string& path);
@@ -40,6 +40,6 @@ SavedModel load_model_from_bytes(std::span<const std::uint8_t> bytes, const std:
 
 /// Copies every weight and state buffer of `from` into `to` (same architecture), for
 /// restore-best-weights and ensembles. Throws Error on a shape mismatch.
-void copy_weights(Sequential& from, Sequential& to);
+void copy_weights(Model& from, Model& to);
 
 }  // namespace mlp

@@ -64,9 +64,23 @@ std::unique_ptr<Sequential> sequential_from_config(ConfigObject config);
 /// The inverse: {"type": "Sequential", "name", "input_shape" (when built), "layers"}.
 nlohmann::json sequential_config(const Sequential& model);
 
+/// A Sequential (as above) or a graph (Keras' functional API) from
+///   {"type": "Functional", "name", "seed",
+///    "inputs": [{"name": "wide", "shape": [5]}, ...],
+///    "layers": [{"type": "Dense", "name": "hidden1", "units": 30, "inputs": ["deep"]},
+///               {"type": "Concatenate", "name": "concat", "inputs": ["wide", "hidden2"]}, ...],
+///    "outputs": ["output", "aux_output"]}
+/// (a config with "inputs" and no "type" is functional). Layers may be listed in any order and
+/// must be named; "inputs" omitted means the layer listed before. Unknown names, cycles, duplicate
+/// names, a layer or input that leads to no output, and shapes a layer refuses (a Concatenate of
+/// (None, 5) and (None, 2, 3)) are Errors naming the layer's path.
+std::unique_ptr<Model> model_from_config(ConfigObject config);
+/// The inverse of model_from_config, for either kind.
+nlohmann::json model_config(const Model& model);
+
 /// CompileOptions from {"optimizer", "loss", "metrics", "weighted_metrics"}.
 CompileOptions compile_options_from_config(ConfigObject config);
 /// The compile settings of a compiled model, in the form compile_options_from_config reads.
-nlohmann::json compile_config(Sequential& model);
+nlohmann::json compile_config(Model& model);
 
 }  // namespace mlp

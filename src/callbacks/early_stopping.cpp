@@ -15,7 +15,7 @@
 namespace mlp {
 namespace {
 // Every buffer set_weights would write: params() then state(), layer by layer.
-std::vector<Param*> all_buffers(Sequential& model) {
+std::vector<Param*> all_buffers(Model& model) {
   std::vector<Param*> out;
   for (const auto& layer : model.layers()) {
     for (Param* p : layer->params()) out.push_back(p);
@@ -45,7 +45,7 @@ bool EarlyStopping::is_improvement(double value, double reference) const {
   return *maximize_ ? value - options_.min_delta > reference : value + options_.min_delta < reference;
 }
 
-void EarlyStopping::snapshot(Sequential& model) {
+void EarlyStopping::snapshot(Model& model) {
   const std::vector<Param*> buffers = all_buffers(model);
   best_weights_.resize(buffers.size());  // copies reuse the buffers of the previous snapshot
   for (std::size_t i = 0; i < buffers.size(); ++i) best_weights_[i] = buffers[i]->value;

@@ -79,14 +79,14 @@ int metric_direction(const std::string& name) {
 }  // namespace
 
 bool monitor_maximizes(const std::string& who, const std::string& monitor, const std::string& mode,
-                       const Sequential* model) {
+                       const Model* model) {
   if (mode == "min") return false;
   if (mode == "max") return true;
   const std::string name = monitor.starts_with("val_") ? monitor.substr(4) : monitor;
   int direction = name == "loss" ? -1 : 0;
   if (model != nullptr) {
     // The log names of the compiled metrics: a weighted metric also in `metrics` is logged as
-    // "weighted_<name>" (Sequential::compile).
+    // "weighted_<name>" (Model::compile).
     const auto& plain = model->metric_names();
     for (const auto& m : plain) {
       if (m == name) direction = metric_direction(m);

@@ -59,7 +59,7 @@ std::string trimmed(std::string text) {
 
 }  // namespace
 
-std::string model_to_dot(const Sequential& model, const ModelGraphOptions& options) {
+std::string model_to_dot(const Model& model, const ModelGraphOptions& options) {
   const auto& layers = model.layers();
   if (layers.empty()) throw Error("plot_model: the model '" + model.name() + "' has no layers");
   if (options.rankdir != "TB" && options.rankdir != "LR" && options.rankdir != "BT" && options.rankdir != "RL") {
@@ -139,7 +139,7 @@ void render_graphviz(const std::string& dot, const std::string& path, const std:
   write_file_atomic(path, std::span<const std::uint8_t>(bytes, length));
 }
 
-void plot_model(const Sequential& model, const std::string& png_path, const ModelGraphOptions& options) {
+void plot_model(const Model& model, const std::string& png_path, const ModelGraphOptions& options) {
   render_graphviz(model_to_dot(model, options), png_path, "png");
 }
 

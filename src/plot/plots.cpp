@@ -242,7 +242,7 @@ void plot_lines(const std::string& png_path, const LinePlot& plot) {
   render_png(png_path, script, plot.size);
 }
 
-void plot_weight_histograms(const std::string& png_path, const Sequential& model, const std::string& title,
+void plot_weight_histograms(const std::string& png_path, const Model& model, const std::string& title,
                             ImageSize size) {
   constexpr std::size_t kBins = 40;
   if (!model.built()) throw Error(png_path + ": the model is not built, so it has no weights to plot");

@@ -11,7 +11,7 @@
 namespace mlp {
 namespace {
 
-void check_model(Sequential& model, const Matrix& x, const Matrix& y, std::span<const Scalar> weights) {
+void check_model(Model& model, const Matrix& x, const Matrix& y, std::span<const Scalar> weights) {
   const Rng::State frozen = model.noise_rng().state();
   auto loss = [&] {
     model.noise_rng().set_state(frozen);

@@ -38,7 +38,7 @@ void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>
 void add_ensemble_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 /// A built model from a model file or a TOML config (the input shape from its data), as `mlp summary`
 /// and `mlp plot-model` read their target.
-std::unique_ptr<Sequential> model_from_file_or_config(const std::string& path);
+std::unique_ptr<Model> model_from_file_or_config(const std::string& path);
 /// `mlp plot-model MODEL|CONFIG`: the layer graph drawn by Graphviz (plot_model_command.cpp).
 void add_plot_model_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 

@@ -77,7 +77,7 @@ int run_ensemble(const EnsembleArgs& args) {
     if (!error.empty()) return usage_error(error);
   }
 
-  std::vector<std::unique_ptr<Sequential>> models;
+  std::vector<std::unique_ptr<Model>> models;
   std::vector<nlohmann::json> extras;
   for (const std::string& path : args.models) {
     SavedModel saved = load_model(path);

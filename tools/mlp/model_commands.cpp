@@ -197,7 +197,7 @@ int run_summary(const ModelArgs& args) {
 
 }  // namespace
 
-std::unique_ptr<Sequential> model_from_file_or_config(const std::string& path) {
+std::unique_ptr<Model> model_from_file_or_config(const std::string& path) {
   if (std::filesystem::path(path).extension() == ".toml") {
     const ConfigDocument doc = read_toml(path);
     const TrainConfig config = parse_train_config(doc);

@@ -415,7 +415,7 @@ nlohmann::json model_extra(const LoadedData& data) {
 namespace {
 // A classifier must have one output unit per class of its data (one sigmoid unit for a binary
 // task): a label the model cannot express is an error naming the labels, before any training.
-void check_classes_fit_model(const TrainConfig& config, const LoadedData& data, const Sequential& model) {
+void check_classes_fit_model(const TrainConfig& config, const LoadedData& data, const Model& model) {
   const std::string task = data.labels.value("task", "");
   const std::string format = data.labels.value("format", "");
   if (task != "classification") return;
@@ -435,7 +435,7 @@ void check_classes_fit_model(const TrainConfig& config, const LoadedData& data, 
 
 }  // namespace
 
-void fit_model_to_data(Sequential& model, CompileOptions compile, const ConfigDocument& doc, const TrainConfig& config,
+void fit_model_to_data(Model& model, CompileOptions compile, const ConfigDocument& doc, const TrainConfig& config,
                        const LoadedData& data) {
   if (!model.built()) {
     try {

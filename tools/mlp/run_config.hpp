@@ -85,7 +85,7 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
 /// Builds `model` for the data's input shape (or checks the input_shape the config gives),
 /// compiles it, and checks that a classifier has one output unit per class of the data (one
 /// sigmoid unit for binary labels). Errors name the config line, or the labels file.
-void fit_model_to_data(Sequential& model, CompileOptions compile, const ConfigDocument& doc, const TrainConfig& config,
+void fit_model_to_data(Model& model, CompileOptions compile, const ConfigDocument& doc, const TrainConfig& config,
                        const LoadedData& data);
 
 /// Class labels (one-hot, N × classes) as derived 0/1 labels: column j is 1 when the class is in

@@ -63,7 +63,7 @@ class EarlyStopping : public Callback {
 
  private:
   bool is_improvement(double value, double reference) const;
-  void snapshot(Sequential& model);
+  void snapshot(Model& model);
 
   Options options_;
   std::optional<bool> maximize_;  // resolved at the first epoch end, as Keras does

@@ -15,7 +15,7 @@
 
 namespace mlp {
 
-class Sequential;
+class Model;
 
 struct ModelGraphOptions {
   bool show_shapes = false;   ///< input and output shapes in every node, "(None, 784)"
@@ -29,7 +29,7 @@ struct ModelGraphOptions {
 /// the characters {}|<>"\ of layer names are escaped. Throws mlp::Error when the model has no
 /// layers, when rankdir is not TB, LR, BT or RL, or when show_shapes is asked of a model that is
 /// not built.
-std::string model_to_dot(const Sequential& model, const ModelGraphOptions& options = {});
+std::string model_to_dot(const Model& model, const ModelGraphOptions& options = {});
 
 /// Lays out DOT text with Graphviz' "dot" engine and writes it to `path` in `format` ("png",
 /// "svg", "pdf", "dot" with positions, ...) atomically (io/files.hpp: the old file stays on any
@@ -40,6 +40,6 @@ std::string model_to_dot(const Sequential& model, const ModelGraphOptions& optio
 void render_graphviz(const std::string& dot, const std::string& path, const std::string& format = "png");
 
 /// model_to_dot(model, options) rendered as a PNG at png_path (Keras' plot_model).
-void plot_model(const Sequential& model, const std::string& png_path, const ModelGraphOptions& options = {});
+void plot_model(const Model& model, const std::string& png_path, const ModelGraphOptions& options = {});
 
 }  // namespace mlp

@@ -16,7 +16,7 @@
 
 namespace mlp {
 
-class Sequential;
+class Model;
 namespace metrics {
 class ConfusionMatrix;
 }
@@ -86,7 +86,7 @@ void plot_lines(const std::string& png_path, const LinePlot& plot);
 /// out and counted in the legend. Panels are ordered as the layers, up to 3 per row.
 /// size {0, 0}: 560×420 pixels per panel (+ 40 for the title).
 /// Throws mlp::Error when the model is not built or no layer has parameters; and as render_png does.
-void plot_weight_histograms(const std::string& png_path, const Sequential& model, const std::string& title,
+void plot_weight_histograms(const std::string& png_path, const Model& model, const std::string& title,
                             ImageSize size = {});
 
 /// Draws a regression model's predictions against the true values, one point per sample, with the
