@@ -285,13 +285,33 @@ void Model::compile(CompileOptions options) {
     if (input != nullptr) build_chain(input->options().shape);
   }
   const std::size_t n_out = built_ ? output_layers_.size() : 1;
-  if (!options.outputs.empty() && options.outputs.size() != n_out) {
-    throw Error(where("compile") + "settings for " + std::to_string(options.outputs.size()) +
-                " outputs, but model '" + options_.name + "' has " + std::to_string(n_out));
+  // Per-output settings, by position or by output name.
+  std::vector<const OutputCompileOptions*> per_output(n_out, nullptr);
+  const bool by_name = std::any_of(options.outputs.begin(), options.outputs.end(),
+                                   [](const OutputCompileOptions& o) { return !o.output.empty(); });
+  if (by_name) {
+    for (const OutputCompileOptions& o : options.outputs) {
+      std::size_t k = 0;
+      while (k < n_out && (!built_ || layers_[output_layers_[k]]->name() != o.output)) ++k;
+      if (o.output.empty() || k == n_out) {
+        std::string names;
+        for (std::size_t j = 0; built_ && j < n_out; ++j) names += (j ? ", " : "") + layers_[output_layers_[j]]->name();
+        throw Error(where("compile") + "'" + o.output + "' is not an output of model '" + options_.name +
+                    "'; its outputs: " + names);
+      }
+      if (per_output[k] != nullptr) throw Error(where("compile") + "output '" + o.output + "' is given twice");
+      per_output[k] = &o;
+    }
+  } else if (!options.outputs.empty()) {
+    if (options.outputs.size() != n_out) {
+      throw Error(where("compile") + "settings for " + std::to_string(options.outputs.size()) +
+                  " outputs, but model '" + options_.name + "' has " + std::to_string(n_out));
+    }
+    for (std::size_t o = 0; o < n_out; ++o) per_output[o] = &options.outputs[o];
   }
   std::vector<OutputSlot> slots(n_out);
   for (std::size_t o = 0; o < n_out; ++o) {
-    const OutputCompileOptions* per = options.outputs.empty() ? nullptr : &options.outputs[o];
+    const OutputCompileOptions* per = per_output[o];
     OutputSlot& s = slots[o];
     s.loss_options = per != nullptr && per->loss ? *per->loss : options.loss;
     s.loss = make_loss(s.loss_options);

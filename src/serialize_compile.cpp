@@ -3,6 +3,7 @@
 // back. The layer half of serialize.hpp is in serialize.cpp.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "mlp/metric.hpp"
 #include "mlp/optimizers/adagrad.hpp"
@@ -286,32 +287,73 @@ nlohmann::json loss_config(const LossOptions& loss) {
   return out;
 }
 
+namespace {
+// Metric names are checked here so that a typo names its key; "accuracy" is resolved later,
+// against the model's output width.
+void check_metrics(ConfigObject& c, const std::vector<std::string>& metrics, const std::vector<std::string>& weighted,
+                   const std::string& loss) {
+  for (const auto* key : {"metrics", "weighted_metrics"}) {
+    for (const auto& m : key == std::string_view("metrics") ? metrics : weighted) {
+      try {
+        make_metric(m, loss, 2);
+      } catch (const Error& e) {
+        throw c.error(key, e.what());
+      }
+    }
+  }
+}
+}  // namespace
+
 CompileOptions compile_options_from_config(ConfigObject c) {
   CompileOptions options;
   options.optimizer = optimizer_from_config(c, "optimizer");
   options.loss = loss_from_config(c, "loss");
   options.metrics = c.get_strings("metrics");
   options.weighted_metrics = c.get_strings("weighted_metrics");
-  c.finish();
-  // Names are checked here so that a typo names its key; "accuracy" is resolved later, against
-  // the model's output width.
-  for (const auto* key : {"metrics", "weighted_metrics"}) {
-    for (const auto& m : key == std::string_view("metrics") ? options.metrics : options.weighted_metrics) {
-      try {
-        make_metric(m, options.loss.name, 2);
-      } catch (const Error& e) {
-        throw c.error(key, e.what());
+  // "outputs": {"<output layer name>": {"loss", "loss_weight", "metrics", "weighted_metrics"}}
+  if (const nlohmann::json* outs = c.find("outputs"); outs != nullptr && !outs->is_null()) {
+    if (!outs->is_object()) {
+      throw c.error("outputs", "expected a table keyed by output name, got " + describe_json_type(*outs));
+    }
+    for (const auto& [name, value] : outs->items()) {
+      ConfigObject o(value, config_path(config_path(c.path(), "outputs"), name), c.source());
+      OutputCompileOptions out;
+      out.output = name;
+      if (o.has("loss")) out.loss = loss_from_config(o, "loss");
+      out.loss_weight = o.get_double("loss_weight", 1.0);
+      if (!(out.loss_weight >= 0) || !std::isfinite(out.loss_weight)) {
+        throw o.error("loss_weight", "must be finite and >= 0, got " + nlohmann::json(out.loss_weight).dump());
       }
+      if (o.has("metrics")) out.metrics = o.get_strings("metrics");
+      if (o.has("weighted_metrics")) out.weighted_metrics = o.get_strings("weighted_metrics");
+      o.finish();
+      check_metrics(o, out.metrics.value_or(options.metrics), out.weighted_metrics.value_or(options.weighted_metrics),
+                    out.loss.value_or(options.loss).name);
+      options.outputs.push_back(std::move(out));
     }
   }
+  c.finish();
+  check_metrics(c, options.metrics, options.weighted_metrics, options.loss.name);
   return options;
 }
 
 nlohmann::json compile_config(Model& model) {
-  return {{"optimizer", optimizer_config(model.optimizer())},
-          {"loss", loss_config(model.loss_options())},
-          {"metrics", model.metric_names()},
-          {"weighted_metrics", model.weighted_metric_names()}};
+  nlohmann::json out = {{"optimizer", optimizer_config(model.optimizer())},
+                        {"loss", loss_config(model.loss_options())},
+                        {"metrics", model.metric_names()},
+                        {"weighted_metrics", model.weighted_metric_names()}};
+  if (model.num_outputs() > 1) {
+    nlohmann::json outputs = nlohmann::json::object();
+    const auto names = model.output_names();
+    for (std::size_t o = 0; o < names.size(); ++o) {
+      outputs[names[o]] = {{"loss", loss_config(model.loss_options(o))},
+                           {"loss_weight", model.loss_weight(o)},
+                           {"metrics", model.metric_names(o)},
+                           {"weighted_metrics", model.weighted_metric_names(o)}};
+    }
+    out["outputs"] = std::move(outputs);
+  }
+  return out;
 }
 
 }  // namespace mlp

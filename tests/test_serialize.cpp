@@ -594,7 +594,7 @@ TEST(SerializeCompile, OptionsAndUnknownMetric) {
             "compile.weighted_metrics: " + raw);
   const json typo = json::parse(R"({"optimiser": "adam"})");
   EXPECT_EQ(error_of([&] { compile_options_from_config(ConfigObject(typo, "compile")); }),
-            "compile.optimiser: unknown key 'optimiser'; allowed here: loss, metrics, optimizer, weighted_metrics");
+            "compile.optimiser: unknown key 'optimiser'; allowed here: loss, metrics, optimizer, outputs, weighted_metrics");
   const json not_list = json::parse(R"({"metrics": [1]})");
   EXPECT_EQ(error_of([&] { compile_options_from_config(ConfigObject(not_list, "compile")); }),
             "compile.metrics[0]: expected a string, got the integer 1");

@@ -53,6 +53,8 @@ struct ModelOptions {
 /// One output's loss, its weight in the total loss, and its metrics (Keras' per-output compile
 /// arguments). Unset fields fall back to CompileOptions' loss / metrics.
 struct OutputCompileOptions {
+  /// The output layer's name; when empty the entries apply to the outputs by position.
+  std::string output;
   std::optional<LossOptions> loss;
   double loss_weight = 1;
   std::optional<std::vector<std::string>> metrics;
@@ -67,8 +69,9 @@ struct CompileOptions {
   /// Metrics weighted by sample and class weights (Keras' `weighted_metrics`); a name also in
   /// `metrics` is logged as "weighted_<name>".
   std::vector<std::string> weighted_metrics;
-  /// Several outputs: one entry per output in output order (empty: `loss` and the metrics above
-  /// for every output, each with weight 1).
+  /// Several outputs: one entry per output in output order, or entries naming their outputs
+  /// (Keras' dicts keyed by output name; outputs not named keep the defaults). Empty: `loss` and
+  /// the metrics above for every output, each with weight 1.
   std::vector<OutputCompileOptions> outputs;
 };
 

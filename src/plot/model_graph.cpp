@@ -36,12 +36,40 @@ std::string record_text(std::string_view text) {
   return out;
 }
 
-std::string node(std::size_t id, const std::string& title, const Shape* input, const Shape* output) {
+std::string node_with(std::size_t id, const std::string& title, const std::string* input, const std::string& output) {
   std::string label = record_text(title);
-  if (input != nullptr) {
-    label += "|{input:|output:}|{" + record_text(format_shape(*input)) + "|" + record_text(format_shape(*output)) + "}";
-  }
+  if (input != nullptr) label += "|{input:|output:}|{" + record_text(*input) + "|" + record_text(output) + "}";
   return "  n" + std::to_string(id) + " [label=\"" + label + "\"];\n";
+}
+
+std::string node(std::size_t id, const std::string& title, const Shape* input, const Shape* output) {
+  const std::string in = input != nullptr ? format_shape(*input) : std::string();
+  return node_with(id, title, input != nullptr ? &in : nullptr, format_shape(*output));
+}
+
+// A graph (Keras' functional API): one node per layer, inputs included, and an edge from each
+// layer to every layer that reads it. A layer reading several tensors lists their shapes, as
+// Keras writes them: "[(None, 5), (None, 30)]".
+std::string graph_body(const Model& model, const ModelGraphOptions& options) {
+  std::string dot;
+  const auto& layers = model.layers();
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const Layer& layer = *layers[i];
+    const auto& from = model.inbound(i);
+    std::string in;
+    if (from.size() > 1) {
+      for (std::size_t f : from) in += (in.empty() ? "[" : ", ") + format_shape(layers[f]->output_shape());
+      in += "]";
+    } else {
+      in = format_shape(layer.input_shape());
+    }
+    dot += node_with(i, layer.name() + ": " + std::string(layer.kind()), options.show_shapes ? &in : nullptr,
+                     format_shape(layer.output_shape()));
+  }
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    for (std::size_t f : model.inbound(i)) dot += "  n" + std::to_string(f) + " -> n" + std::to_string(i) + ";\n";
+  }
+  return dot;
 }
 
 // Graphviz reports errors through a callback; they are collected here while the mutex is held.
@@ -72,6 +100,7 @@ std::string model_to_dot(const Model& model, const ModelGraphOptions& options) {
   std::string dot = "digraph \"" + record_text(model.name()) + "\" {\n";
   dot += "  graph [rankdir=" + options.rankdir + ", dpi=" + std::to_string(options.dpi) + "];\n";
   dot += "  node [shape=record, fontname=\"Helvetica\", fontsize=12];\n";
+  if (model.functional()) return dot + graph_body(model, options) + "}\n";
   std::size_t first = 0;
   if (layers[0]->kind() == "InputLayer") {
     const Layer& input = *layers[0];

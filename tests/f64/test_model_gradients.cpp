@@ -69,3 +69,54 @@ TEST(ModelGradient, SigmoidBinaryCrossEntropyMultilabelAndRegression) {
 
 }  // namespace
 }  // namespace mlp
+
+namespace mlp {
+namespace {
+
+// A branching graph: the tensor h is read by three layers (its gradient is their sum), merges of
+// every kind, the same input read twice by one Add, two outputs with their own losses and
+// weights (softmax + cross-entropy fused on one, MSE on the other), dropout and sample weights.
+TEST(GraphGradient, SharedTensorsMergesAndTwoWeightedOutputs) {
+  Model model({.seed = 6});
+  const Node a = model.input({3}, "a");
+  const Node b = model.input({2}, "b");
+  const Node h = model.add(Dense({.units = 4, .activation = "tanh"}), {a}, "h");
+  const Node g = model.add(Dense({.units = 4, .activation = "sigmoid"}), {b}, "g");
+  const Node prod = model.add(Multiply(), {h, g}, "prod");
+  const Node mean = model.add(Average(), {h, prod}, "mean");
+  const Node drop = model.add(Dropout({.rate = 0.25}), {h}, "drop");
+  const Node twice = model.add(Add(), {mean, mean, drop}, "twice");
+  const Node join = model.add(Concatenate(), {twice, b}, "join");
+  const Node cls = model.add(Dense({.units = 3, .activation = "softmax"}), {join}, "cls");
+  const Node reg = model.add(Dense({.units = 2, .activation = "elu"}), {twice}, "reg");
+  model.set_outputs({cls, reg});
+  model.compile({.optimizer = make_optimizer("sgd"),
+                 .outputs = {{.loss = LossOptions{.name = "categorical_crossentropy"}, .loss_weight = 0.7},
+                             {.loss = LossOptions{.name = "mse"}, .loss_weight = 1.6}}});
+  Rng rng(12);
+  const Matrix xa = gradcheck::random_matrix(6, 3, rng), xb = gradcheck::random_matrix(6, 2, rng);
+  Matrix y_cls(6, 3);
+  for (std::size_t r = 0; r < 6; ++r) y_cls(r, (r * 2) % 3) = 1;
+  const Matrix y_reg = gradcheck::random_matrix(6, 2, rng);
+  const std::vector<Scalar> weights{1, 2, 0.5, 1, 1.5, 0.75};
+  const Tensors xs{xa, xb}, ys{y_cls, y_reg};
+
+  const Rng::State frozen = model.noise_rng().state();
+  auto loss = [&] {
+    model.noise_rng().set_state(frozen);
+    return model.compute_gradients(xs, ys, weights);
+  };
+  loss();
+  std::vector<Matrix> analytic;
+  for (Param* p : model.params()) analytic.push_back(p->grad);
+  ASSERT_EQ(analytic.size(), 8u);
+  double worst = 0;
+  std::size_t k = 0;
+  for (Param* p : model.params()) {
+    worst = std::max(worst, gradcheck::compare(analytic[k++], gradcheck::numeric_gradient(p->value, loss)));
+  }
+  EXPECT_LT(worst, 1e-6);
+}
+
+}  // namespace
+}  // namespace mlp

@@ -25,7 +25,9 @@ struct ModelGraphOptions {
 
 /// The DOT text of `model`'s layer graph: `digraph "<model name>"` with nodes n0 (the input: the
 /// model's InputLayer, or "<first layer>_input: InputLayer" when it has none, as Keras 2 names it),
-/// n1, ... (one per other layer, in order) and edges n0 -> n1 -> ... . Node labels are records;
+/// n1, ... (one per other layer, in order) and edges n0 -> n1 -> ... . A graph model (Keras'
+/// functional API) gets node i for its layer i, inputs included, and an edge from every layer to
+/// each layer reading it; a layer reading several tensors shows their shapes as a list. Node labels are records;
 /// the characters {}|<>"\ of layer names are escaped. Throws mlp::Error when the model has no
 /// layers, when rankdir is not TB, LR, BT or RL, or when show_shapes is asked of a model that is
 /// not built.
