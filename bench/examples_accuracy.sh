@@ -3,7 +3,8 @@
 # time from its metrics.json: the numbers of docs/examples.md.
 #   bench/examples_accuracy.sh [EXAMPLE ...]     default: every example
 #   EXAMPLE: mnist_mlp, fashion_mlp, fashion_early_stopping (seeds 1-3 each), mnist_multilabel,
-#            breast_cancer_binary, housing_regression, advanced/<variant> (seed 1)
+#            breast_cancer_binary, housing_regression, housing_wide_deep (seeds 1-3 each),
+#            advanced/<variant> (seed 1)
 # fashion_early_stopping runs as its walkthrough does: `mlp lr-find --then-train --steps 500`.
 # Runs go to runs/bench-<example>-s<seed>/. The data sets are fetched on first use.
 set -euo pipefail
@@ -13,12 +14,13 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j"$(nproc)" --target mlp_cli >/dev/null
 examples=("$@")
 if ((${#examples[@]} == 0)); then
-  examples=(mnist_mlp fashion_mlp fashion_early_stopping mnist_multilabel breast_cancer_binary housing_regression)
+  examples=(mnist_mlp fashion_mlp fashion_early_stopping mnist_multilabel breast_cancer_binary housing_regression
+              housing_wide_deep)
   for f in examples/advanced/*.toml; do examples+=("advanced/$(basename "$f" .toml)"); done
 fi
 for example in "${examples[@]}"; do
   seeds=(1)
-  [[ $example == mnist_mlp || $example == fashion_* ]] && seeds=(1 2 3)
+  [[ $example == mnist_mlp || $example == fashion_* || $example == housing_* ]] && seeds=(1 2 3)
   for seed in "${seeds[@]}"; do
     run="runs/bench-${example//\//-}-s$seed"
     if [[ $example == fashion_early_stopping ]]; then

@@ -324,11 +324,44 @@ std::unique_ptr<Model> functional_from_config(ConfigObject c) {
     }
     pending.push_back(std::move(p));
   }
+  auto at = [&](const std::string& path) { return (c.source() ? c.source()->locate(path) : std::string()) + path; };
   for (const Pending& p : pending) {
     for (const std::string& r : p.reads) {
-      if (!declared.contains(r)) throw Error(p.path + " ('" + p.name + "'): reads '" + r + "', which is neither an input nor a layer");
+      if (declared.contains(r)) continue;
+      std::string names;
+      for (const auto& [name, where] : declared) names += (names.empty() ? "" : ", ") + name;
+      throw Error(at(p.path) + " ('" + p.name + "'): reads '" + r + "', which is neither an input nor a layer; " +
+                  "the names are: " + names);
     }
   }
+  // A cycle, written out: from a layer that cannot be added, follow what it reads and cannot be
+  // added either, until a layer comes back ("a -> b -> a").
+  auto cycle_error = [&]() -> Error {
+    std::map<std::string, const Pending*> stuck;
+    for (const Pending& p : pending) {
+      if (p.layer) stuck[p.name] = &p;
+    }
+    const auto start = std::find_if(pending.begin(), pending.end(), [](const Pending& p) { return p.layer != nullptr; });
+    std::vector<const Pending*> walk{&*start};
+    for (;;) {
+      const Pending* next = nullptr;
+      for (const std::string& r : walk.back()->reads) {
+        if (stuck.contains(r)) {
+          next = stuck[r];
+          break;
+        }
+      }
+      const auto seen = std::find(walk.begin(), walk.end(), next);
+      if (next == nullptr || seen != walk.end()) {
+        const Pending* first = next != nullptr ? next : walk.front();
+        std::string path;
+        for (auto it = next != nullptr ? seen : walk.begin(); it != walk.end(); ++it) path += (*it)->name + " -> ";
+        return Error(at(first->path) + " ('" + first->name + "'): is part of a cycle (it depends on its own output): " +
+                     path + first->name);
+      }
+      walk.push_back(next);
+    }
+  };
   for (std::size_t added = 0; added < pending.size();) {
     bool progress = false;
     for (Pending& p : pending) {
@@ -346,11 +379,7 @@ std::unique_ptr<Model> functional_from_config(ConfigObject c) {
       ++added;
       progress = true;
     }
-    if (!progress) {
-      for (const Pending& p : pending) {
-        if (p.layer) throw Error(p.path + " ('" + p.name + "'): is part of a cycle (it depends on its own output)");
-      }
-    }
+    if (!progress) throw cycle_error();
   }
   std::vector<Node> outs;
   for (const std::string& o : outputs) {

@@ -441,10 +441,10 @@ TEST(FunctionalConfig, ReadsAnyOrderAndRefusesCyclesAndUnknownNames) {
       "layers": [{"type": "Dense", "name": "a", "units": 2, "inputs": ["b"]},
                  {"type": "Dense", "name": "b", "units": 2, "inputs": ["a"]},
                  {"type": "Dense", "name": "o", "units": 1, "inputs": ["x"]}], "outputs": ["o"]})"),
-            "model.layers[0] ('a'): is part of a cycle (it depends on its own output)");
+            "model.layers[0] ('a'): is part of a cycle (it depends on its own output): a -> b -> a");
   EXPECT_EQ(error(R"({"inputs": [{"name": "x", "shape": [2]}],
       "layers": [{"type": "Dense", "name": "o", "units": 1, "inputs": ["y"]}], "outputs": ["o"]})"),
-            "model.layers[0] ('o'): reads 'y', which is neither an input nor a layer");
+            "model.layers[0] ('o'): reads 'y', which is neither an input nor a layer; the names are: o, x");
   EXPECT_EQ(error(R"({"inputs": [{"name": "x", "shape": [2]}, {"name": "z", "shape": [3]}],
       "layers": [{"type": "Concatenate", "name": "j", "inputs": ["x", "z"]},
                  {"type": "Add", "name": "bad", "inputs": ["x", "j"]}], "outputs": ["bad"]})"),

@@ -82,6 +82,10 @@ int run_ensemble(const EnsembleArgs& args) {
   for (const std::string& path : args.models) {
     SavedModel saved = load_model(path);
     if (!saved.model->compiled()) throw Error(path + ": the model was saved without compile settings (no loss)");
+    if (saved.model->num_inputs() != 1 || saved.model->num_outputs() != 1) {
+      throw Error(fmt::format("{}: has {} inputs and {} outputs; an ensemble member takes one input and gives one "
+                              "output", path, saved.model->num_inputs(), saved.model->num_outputs()));
+    }
     models.push_back(std::move(saved.model));
     extras.push_back(std::move(saved.extra));
   }

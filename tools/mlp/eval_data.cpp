@@ -116,6 +116,19 @@ EvalData load_csv(const nlohmann::json& input, const std::vector<std::string>& s
   out.x = std::move(data.x);
   out.y = std::move(data.y);
   for (std::size_t i = 0; i < out.x.rows(); ++i) out.sample_names.push_back("row " + std::to_string(i + 1));
+  // A graph's inputs: the columns of x (in the encoding's order, as in training) feeding each.
+  if (input.contains("model_inputs")) {
+    for (const auto& model_input : input.at("model_inputs")) {
+      auto columns = model_input.at("features").get<std::vector<std::size_t>>();
+      for (std::size_t c : columns) {
+        if (c >= out.x.cols()) {
+          throw Error(fmt::format("the model file's input '{}' reads column {} of x, which has {} columns",
+                                  model_input.at("name").get<std::string>(), c, out.x.cols()));
+        }
+      }
+      out.input_columns.push_back(std::move(columns));
+    }
+  }
   return out;
 }
 

@@ -69,6 +69,11 @@ int run_lr_find(const LrFindArgs& args) {
   const TrainConfig config = parse_train_config(doc);
   if (config.fit.threads > 0) omp_set_num_threads(config.fit.threads);
 
+  if (config.functional) {
+    // find_learning_rate trains on one x and one y.
+    throw Error(doc.source.locate("model.inputs") + "model.inputs: lr-find takes a Sequential model; this config's "
+                "model is a graph (use mlp train, with a learning rate found on a Sequential of the same data)");
+  }
   auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
   CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
   const std::string run_dir = args.run_dir.empty() ? default_run_dir(args.config, "-lrfind") : args.run_dir;

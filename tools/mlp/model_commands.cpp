@@ -53,7 +53,10 @@ void write_evaluation_plots(const ModelArgs& args, SavedModel& saved, const Eval
                             std::filesystem::path(args.inputs.front()).filename().string();
   const nlohmann::json& labels = saved.extra.at("labels");
   const std::string task = labels.at("task").get<std::string>();
-  Matrix pred = saved.model->predict(data.x, args.batch_size);
+  std::vector<Matrix> parts;
+  std::vector<Matrix> preds = saved.model->predict(model_inputs(data.x, data.input_columns, parts), args.batch_size);
+  Matrix& pred = preds.front();  // several outputs: the first (the main one)
+  if (preds.size() > 1) fmt::print("plots of the first output, '{}'\n", saved.model->output_names().front());
   if (task == "classification") {
     const auto names = labels.at("class_names").get<std::vector<std::string>>();
     const std::size_t model_classes = pred.cols() == 1 ? 2 : pred.cols();
@@ -88,6 +91,87 @@ void write_evaluation_plots(const ModelArgs& args, SavedModel& saved, const Eval
   fmt::print("wrote {}\n", weights);
 }
 
+// One output's prediction for one sample as CSV cells and a text: the value(s) of a regression
+// (target scale undone), the class of a classifier, the probabilities of a multilabel model.
+struct OutputCells {
+  std::vector<std::string> header;
+  std::vector<std::string> cells, text;  // per sample: ",v1,v2" and "v1, v2"
+};
+
+OutputCells output_cells(const std::string& output, Matrix& pred, const nlohmann::json& extra,
+                         const Preprocessing& preprocessing) {
+  const nlohmann::json& labels = extra.at("labels");
+  const std::string task = labels.at("task").get<std::string>();
+  const std::string format = labels.at("format").get<std::string>();
+  const auto names = labels.at("class_names").get<std::vector<std::string>>();
+  const auto targets = extra.at("input").value("targets", std::vector<std::string>{});
+  OutputCells out;
+  // Columns: the output's name, or "<output>_<target or label>" when it gives several values.
+  const bool one_class = task == "classification";
+  if (one_class || pred.cols() == 1) {
+    out.header.push_back(output);
+  } else {
+    const auto& column_names = task == "multilabel" ? names : targets;
+    for (std::size_t c = 0; c < pred.cols(); ++c) {
+      out.header.push_back(output + "_" + (c < column_names.size() ? column_names[c] : std::to_string(c)));
+    }
+  }
+  if (task == "regression") preprocessing.restore_targets(pred);
+  for (std::size_t r = 0; r < pred.rows(); ++r) {
+    const Scalar* p = pred.row(r);
+    std::string cells, text;
+    if (one_class) {
+      const std::size_t c = format == "binary" ? (p[0] >= 0.5 ? 1 : 0)
+                                               : static_cast<std::size_t>(std::max_element(p, p + pred.cols()) - p);
+      const std::string name = c < names.size() ? names[c] : std::to_string(c);
+      cells = ",\"" + name + "\"";
+      text = name;
+    } else {
+      for (std::size_t c = 0; c < pred.cols(); ++c) {
+        cells += fmt::format(",{:.9g}", p[c]);
+        text += fmt::format("{}{:.6g}", c ? ", " : "", p[c]);
+      }
+    }
+    out.cells.push_back(std::move(cells));
+    out.text.push_back(std::move(text));
+  }
+  return out;
+}
+
+// predict for a model with several outputs: one CSV column per output (per value of an output
+// that gives several), headed by the output's name; on the console "output: value" per output.
+int print_outputs(const ModelArgs& args, const SavedModel& saved, const EvalData& data, std::vector<Matrix>& preds,
+                  const Preprocessing& preprocessing) {
+  const auto output_names = saved.model->output_names();
+  std::vector<OutputCells> outputs;
+  for (std::size_t o = 0; o < preds.size(); ++o) {
+    outputs.push_back(output_cells(output_names[o], preds[o], saved.extra, preprocessing));
+  }
+  std::string csv = "sample";
+  for (const auto& o : outputs) {
+    for (const auto& h : o.header) csv += ",\"" + h + "\"";
+  }
+  csv += "\n";
+  std::string text;
+  for (std::size_t r = 0; r < data.x.rows(); ++r) {
+    csv += "\"" + data.sample_names[r] + "\"";
+    text += data.sample_names[r] + ":";
+    for (std::size_t o = 0; o < outputs.size(); ++o) {
+      csv += outputs[o].cells[r];
+      text += fmt::format("{} {}: {}", o ? "," : "", output_names[o], outputs[o].text[r]);
+    }
+    csv += "\n";
+    text += "\n";
+  }
+  if (args.out.empty()) {
+    fmt::print("{}", text);
+  } else {
+    write_text(args.out, csv);
+    fmt::print("{} predictions of {} outputs written to {}\n", data.x.rows(), outputs.size(), args.out);
+  }
+  return kExitOk;
+}
+
 int run_evaluate(const ModelArgs& args) {
   SavedModel saved = load_model(args.model);
   if (!saved.model->compiled()) throw Error(args.model + ": the model was saved without compile settings (no loss)");
@@ -96,7 +180,9 @@ int run_evaluate(const ModelArgs& args) {
     throw Error(fmt::format("{}: has no labels to evaluate against{}", args.inputs.front(),
                             saved.extra.at("input").at("kind") == "image" ? " (give --labels FILE)" : ""));
   }
-  const Logs logs = saved.model->evaluate(data.x, data.y, {.batch_size = args.batch_size});
+  std::vector<Matrix> parts;
+  const Logs logs = saved.model->evaluate(model_inputs(data.x, data.input_columns, parts),
+                                          model_targets(*saved.model, data.y), {.batch_size = args.batch_size});
   fmt::print("{} samples - {}\n", data.x.rows(), format_logs(logs));
   if (!args.plots.empty()) write_evaluation_plots(args, saved, data);
   return kExitOk;
@@ -105,8 +191,13 @@ int run_evaluate(const ModelArgs& args) {
 int run_predict(const ModelArgs& args) {
   SavedModel saved = load_model(args.model);
   const EvalData data = load_eval_data(saved.extra, args.inputs, "");
-  Matrix pred = saved.model->predict(data.x, args.batch_size);
-  Preprocessing::from_json(ConfigObject(saved.extra.at("preprocessing"), "preprocessing")).restore_targets(pred);
+  std::vector<Matrix> parts;
+  std::vector<Matrix> preds = saved.model->predict(model_inputs(data.x, data.input_columns, parts), args.batch_size);
+  const Preprocessing preprocessing =
+      Preprocessing::from_json(ConfigObject(saved.extra.at("preprocessing"), "preprocessing"));
+  if (preds.size() > 1) return print_outputs(args, saved, data, preds, preprocessing);
+  Matrix& pred = preds.front();
+  preprocessing.restore_targets(pred);
   const nlohmann::json& labels = saved.extra.at("labels");
   const std::string task = labels.at("task").get<std::string>();
   const auto names = labels.at("class_names").get<std::vector<std::string>>();
@@ -201,8 +292,13 @@ std::unique_ptr<Model> model_from_file_or_config(const std::string& path) {
   if (std::filesystem::path(path).extension() == ".toml") {
     const ConfigDocument doc = read_toml(path);
     const TrainConfig config = parse_train_config(doc);
-    auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
+    auto model = model_from_train_config(doc, config, nullptr);
     CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
+    if (model == nullptr) {
+      // A graph whose input widths come from the data (a one-hot column, or all of x).
+      const LoadedData data = load_training_data(config, compile.loss.name);
+      return model_from_train_config(doc, config, &data);
+    }
     if (!model->built()) {
       // The input shape comes from the data: the built-in sets are 28×28; otherwise read the data.
       if (!config.data.dataset.empty()) {

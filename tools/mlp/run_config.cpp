@@ -19,6 +19,7 @@
 #include "mlp/io/image.hpp"
 #include "mlp/random.hpp"
 #include "mlp/sequential.hpp"
+#include "mlp/serialize.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -156,6 +157,42 @@ void parse_fit(ConfigObject f, FitConfig& fit) {
   f.finish();
 }
 
+// A graph's [[model.inputs]]: each input's name and the CSV columns feeding it. CSV data with
+// several inputs needs the columns of each; image data has no named columns, so it feeds a graph
+// with one input, whole. The rest of each table (shape, and what is wrong in it) is read by
+// model_from_config.
+void parse_model_inputs(const ConfigDocument& doc, TrainConfig& config) {
+  ConfigObject model(config.model, "model", &doc.source);
+  std::vector<ConfigObject> inputs = model.get_objects("inputs");
+  const bool csv = !config.data.train.empty();
+  for (ConfigObject& in : inputs) {
+    ModelInputConfig input;
+    input.name = in.get_string("name", "");
+    input.columns = in.get_strings("columns");
+    input.has_shape = in.has("shape");
+    const std::string columns_path = config_path(in.path(), "columns"), shape_path = config_path(in.path(), "shape");
+    input.columns_where = doc.source.locate(columns_path) + columns_path + ": ";
+    input.shape_where = doc.source.locate(shape_path) + shape_path + ": ";
+    if (!csv && in.has("columns")) {
+      throw in.error("columns", "names CSV columns; image data has none (a model with one input takes the images whole)");
+    }
+    if (csv && inputs.size() > 1 && input.columns.empty()) {
+      throw in.error("columns", "required with several inputs: the CSV columns feeding this input, e.g. [\"a\", \"b\"]");
+    }
+    for (std::size_t i = 0; i < input.columns.size(); ++i) {
+      if (std::find(input.columns.begin(), input.columns.begin() + static_cast<std::ptrdiff_t>(i), input.columns[i]) !=
+          input.columns.begin() + static_cast<std::ptrdiff_t>(i)) {
+        throw in.error("columns", "'" + input.columns[i] + "' is listed twice");
+      }
+    }
+    config.inputs.push_back(std::move(input));
+  }
+  if (!csv && inputs.size() > 1) {
+    throw model.error("inputs", "a model with several inputs needs CSV data, whose named columns feed each input; "
+                                "image data feeds one input");
+  }
+}
+
 Matrix take_rows(const Matrix& m, const std::vector<std::size_t>& rows) {
   Matrix out(rows.size(), m.cols());
   for (std::size_t i = 0; i < rows.size(); ++i) std::copy(m.row(rows[i]), m.row(rows[i]) + m.cols(), out.row(i));
@@ -183,6 +220,51 @@ void read_idx_pair(const std::string& images_path, const std::string& labels_pat
   x = idx_to_matrix(images);
   y = one_hot(labels, classes, labels_path);
   shape.assign(images.dims.begin() + 1, images.dims.end());
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// The columns of x feeding each input of a graph: a numeric column is one column of x, a
+// categorical one its one-hot columns ("ocean_proximity=INLAND", ...). A name that is not a
+// feature column of the file is an error naming the config line.
+std::vector<std::vector<std::size_t>> resolve_input_columns(const TrainConfig& config, const CsvDataset& train,
+                                                            const std::string& train_path) {
+  std::vector<std::vector<std::size_t>> out;
+  for (const ModelInputConfig& input : config.inputs) {
+    if (input.columns.empty()) return {};  // the one input takes all of x
+    std::vector<std::size_t> columns;
+    for (const std::string& name : input.columns) {
+      const bool categorical = train.encoding.categories.contains(name);
+      const std::size_t before = columns.size();
+      for (std::size_t j = 0; j < train.feature_names.size(); ++j) {
+        const std::string& f = train.feature_names[j];
+        if (f == name || (categorical && f.starts_with(name + "="))) columns.push_back(j);
+      }
+      if (columns.size() > before) continue;
+      const auto& targets = config.data.csv.targets;
+      if (std::find(targets.begin(), targets.end(), name) != targets.end()) {
+        throw Error(input.columns_where + "'" + name + "' is the target column; an input takes feature columns: " +
+                    join(train.encoding.features));
+      }
+      throw Error(input.columns_where + "no column '" + name + "' in " + train_path + "; its feature columns: " +
+                  join(train.encoding.features));
+    }
+    out.push_back(std::move(columns));
+  }
+  return out;
+}
+
+// {"name", "columns" (as the config names them), "features" (their columns of x)} per input.
+nlohmann::json model_inputs_json(const TrainConfig& config, const std::vector<std::vector<std::size_t>>& columns) {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    out.push_back({{"name", config.inputs[i].name}, {"columns", config.inputs[i].columns}, {"features", columns[i]}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -220,6 +302,9 @@ TrainConfig parse_train_config(const ConfigDocument& doc) {
   if (const auto* callbacks = root.find("callbacks")) config.callbacks = *callbacks;
   root.finish();
   config.model["seed"] = config.fit.seed;
+  const nlohmann::json* type = config.model.contains("type") ? &config.model["type"] : nullptr;
+  config.functional = type != nullptr ? *type == "Functional" : config.model.contains("inputs");
+  if (config.functional) parse_model_inputs(doc, config);
   return config;
 }
 
@@ -321,6 +406,7 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
     out.y_train = std::move(train.y);
     out.input_shape = {out.x_train.cols()};
     class_names = train.class_names;
+    if (config.functional) out.input_columns = resolve_input_columns(config, train, train_path);
     if (!d.test.empty()) {
       CsvOptions test_options = d.csv;
       test_options.encoding = train.encoding;
@@ -352,6 +438,7 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
                  {"task", d.task},
                  {"impute", d.csv.impute == CsvOptions::Impute::kNone ? "none" : "fitted"},
                  {"encoding", to_json(train.encoding)}};
+    if (!out.input_columns.empty()) out.input["model_inputs"] = model_inputs_json(config, out.input_columns);
   }
   keep_first(out.x_train, out.y_train, d.train_samples);
   if (out.x_test.rows() > 0) keep_first(out.x_test, out.y_test, d.test_samples);
@@ -399,9 +486,14 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
     standardize_only.apply(out.x_train);
     if (out.x_test.rows() > 0) out.preprocessing.apply(out.x_test);
   }
-  out.description = fmt::format("{}: {} training samples, {} test samples, input {}, {}", 
+  std::string inputs = "input " + format_shape(out.input_shape);
+  for (std::size_t i = 0; i < out.input_columns.size(); ++i) {
+    inputs += fmt::format("{} {} {}", i == 0 ? " for inputs" : ",", config.inputs[i].name,
+                          format_shape({out.input_columns[i].size()}));
+  }
+  out.description = fmt::format("{}: {} training samples, {} test samples, {}, {}",
                                 !d.dataset.empty() ? d.dataset : (!d.train.empty() ? d.train : d.train_images),
-                                out.x_train.rows(), out.x_test.rows(), format_shape(out.input_shape),
+                                out.x_train.rows(), out.x_test.rows(), inputs,
                                 task == "regression" ? fmt::format("{} target(s)", out.y_train.cols())
                                                      : fmt::format("{} {}", class_names.size(),
                                                                    task == "multilabel" ? "labels" : "classes"));
@@ -420,24 +512,103 @@ void check_classes_fit_model(const TrainConfig& config, const LoadedData& data, 
   const std::string format = data.labels.value("format", "");
   if (task != "classification") return;
   const std::size_t classes = data.labels.at("class_names").size();
-  const std::size_t outputs = features(model.output_shape());
   const std::size_t needed = format == "binary" ? 1 : classes;
-  if (outputs == needed) return;
-  const std::string file = !config.data.train_labels.empty() ? config.data.train_labels : config.data.train;
+  for (const Shape& shape : model.output_shapes()) {  // every output learns the same labels
+    const std::size_t outputs = features(shape);
+    if (outputs == needed) continue;
+    const std::string file = !config.data.train_labels.empty() ? config.data.train_labels : config.data.train;
   const std::string source =
       file.empty() ? config.data.dataset : (fs::path(config.base_dir) / file).lexically_normal().string();
-  throw Error(fmt::format("{}: the labels have {} classes{}, but the model's output {} has {} unit{}; {}", source,
-                          classes, format == "binary" ? " (binary: one sigmoid unit)" : "",
-                          format_shape(model.output_shape()), outputs, outputs == 1 ? "" : "s",
-                          classes > outputs ? "a label the model cannot predict (out of range)"
-                                            : "set the last layer's units to the class count"));
+    throw Error(fmt::format("{}: the labels have {} classes{}, but the model's output {} has {} unit{}; {}", source,
+                            classes, format == "binary" ? " (binary: one sigmoid unit)" : "", format_shape(shape),
+                            outputs, outputs == 1 ? "" : "s",
+                            classes > outputs ? "a label the model cannot predict (out of range)"
+                                              : "set the last layer's units to the class count"));
+  }
+}
+
+// The sample width of input i of a graph: its columns' width once the data is read; before, the
+// number of its columns when none is categorical (one-hot widths come from the data).
+std::optional<std::size_t> input_width(const TrainConfig& config, const LoadedData* data, std::size_t i) {
+  if (data != nullptr) {
+    return data->input_columns.empty() ? features(data->input_shape) : data->input_columns[i].size();
+  }
+  const auto& columns = config.inputs[i].columns;
+  if (columns.empty()) return std::nullopt;
+  for (const auto& c : columns) {
+    const auto& categorical = config.data.csv.categorical;
+    if (std::find(categorical.begin(), categorical.end(), c) != categorical.end()) return std::nullopt;
+  }
+  return columns.size();
 }
 
 }  // namespace
 
+std::unique_ptr<Model> model_from_train_config(const ConfigDocument& doc, const TrainConfig& config,
+                                               const LoadedData* data) {
+  if (!config.functional) return sequential_from_config(ConfigObject(config.model, "model", &doc.source));
+  nlohmann::json model = config.model;
+  nlohmann::json& inputs = model["inputs"];
+  for (std::size_t i = 0; i < config.inputs.size(); ++i) {
+    const ModelInputConfig& input = config.inputs[i];
+    if (!input.has_shape) {
+      // Image data feeds its one input whole, in the images' shape.
+      const bool images = data != nullptr ? data->input.value("kind", "") == "image" : !config.data.dataset.empty();
+      const std::optional<std::size_t> width = input_width(config, data, i);
+      if (images) {
+        inputs[i]["shape"] = data != nullptr ? data->input_shape : Shape{28, 28};
+      } else if (width) {
+        inputs[i]["shape"] = Shape{*width};
+      } else {
+        return nullptr;  // known once the data is read
+      }
+    } else if (data != nullptr && inputs[i]["shape"].is_array()) {
+      const Shape shape = inputs[i]["shape"].get<Shape>();
+      const std::size_t width = *input_width(config, data, i);
+      if (features(shape) != width) {
+        throw Error(input.shape_where + format_shape(shape) + " takes " + std::to_string(features(shape)) +
+                    " values per sample, but its data has " + std::to_string(width) +
+                    (input.columns.empty() ? std::string() : " (a one-hot column counts once per category)"));
+      }
+    }
+  }
+  return model_from_config(ConfigObject(model, "model", &doc.source));
+}
+
+nlohmann::json resolved_model_config(const Model& model, const TrainConfig& config) {
+  nlohmann::json out = model_config(model);
+  if (!model.functional()) return out;
+  for (std::size_t i = 0; i < config.inputs.size() && i < out["inputs"].size(); ++i) {
+    if (!config.inputs[i].columns.empty()) out["inputs"][i]["columns"] = config.inputs[i].columns;
+  }
+  return out;
+}
+
+Tensors model_inputs(const Matrix& x, const std::vector<std::vector<std::size_t>>& columns,
+                     std::vector<Matrix>& storage) {
+  if (columns.empty()) return {ConstMatrixView(x)};
+  storage.clear();
+  for (const auto& cols : columns) {
+    Matrix part(x.rows(), cols.size());
+    for (std::size_t r = 0; r < x.rows(); ++r) {
+      const Scalar* from = x.row(r);
+      Scalar* to = part.row(r);
+      for (std::size_t j = 0; j < cols.size(); ++j) to[j] = from[cols[j]];
+    }
+    storage.push_back(std::move(part));
+  }
+  return Tensors(storage.begin(), storage.end());
+}
+
+Tensors model_targets(const Model& model, const Matrix& y) {
+  return Tensors(std::max<std::size_t>(model.num_outputs(), 1), ConstMatrixView(y));
+}
+
 void fit_model_to_data(Model& model, CompileOptions compile, const ConfigDocument& doc, const TrainConfig& config,
                        const LoadedData& data) {
-  if (!model.built()) {
+  if (model.functional()) {
+    // Built by model_from_train_config for the data's widths.
+  } else if (!model.built()) {
     try {
       model.build(data.input_shape);
     } catch (const Error& e) {

@@ -5,6 +5,7 @@
 // data the same way (the "extra" metadata of the model file) is built here too.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -49,10 +50,22 @@ struct FitConfig {
   int threads = 0;  // 0: OpenMP's default
 };
 
+/// One input of a functional model (`[[model.inputs]]`) as the command line sees it: the CSV
+/// columns that feed it (empty: the whole of x, for a model with one input).
+struct ModelInputConfig {
+  std::string name;
+  std::vector<std::string> columns;
+  bool has_shape = false;     // the config gives its shape; otherwise the columns' width is used
+  std::string columns_where;  // "file:line: model.inputs[i].columns: ", to start an error message
+  std::string shape_where;    // "file:line: model.inputs[i].shape: "
+};
+
 struct TrainConfig {
   DataConfig data;
   PreprocessConfig preprocess;
-  nlohmann::json model;    // for sequential_from_config, with the seed and input shape filled in
+  nlohmann::json model;    // for model_from_config, with the seed filled in (and, for a graph, input shapes)
+  bool functional = false;  // [model] is a graph ([[model.inputs]], Keras' functional API)
+  std::vector<ModelInputConfig> inputs;  // functional: one per [[model.inputs]], in order
   nlohmann::json compile;  // for compile_options_from_config
   FitConfig fit;
   nlohmann::json callbacks;  // the [[callbacks]] array (null when absent), see callbacks_config.hpp
@@ -66,6 +79,9 @@ TrainConfig parse_train_config(const ConfigDocument& doc);
 struct LoadedData {
   Matrix x_train, y_train, x_test, y_test;  // x_test empty when there is no test set
   Shape input_shape;
+  /// Functional model with CSV data: per model input, the columns of x feeding it (a one-hot
+  /// column counts once per category). Empty: the model's one input takes all of x.
+  std::vector<std::vector<std::size_t>> input_columns;
   Preprocessing preprocessing;
   nlohmann::json input;   // how to read new inputs: {"kind": "image"|"csv", ...}
   nlohmann::json labels;  // {"task", "class_names", "format"}
@@ -81,6 +97,22 @@ Matrix encode_labels(const Matrix& one_hot, const std::string& format);
 
 /// Loads and preprocesses the data of a config, labels in label_format(task, loss_name).
 LoadedData load_training_data(const TrainConfig& config, const std::string& loss_name);
+
+/// The model of a config: a Sequential, or a graph whose inputs without a "shape" get the width of
+/// their columns. Before the data is read (`data` null) a graph's widths are known only when no
+/// input takes a categorical column or all of the data; otherwise this returns null (the config
+/// is then checked once the data is read).
+std::unique_ptr<Model> model_from_train_config(const ConfigDocument& doc, const TrainConfig& config,
+                                               const LoadedData* data);
+/// The resolved [model] of a run's config.toml: model_config(model), with each input's columns.
+nlohmann::json resolved_model_config(const Model& model, const TrainConfig& config);
+
+/// The model's inputs from x: views of x itself for a model with one input that takes all of x
+/// (`columns` empty), else one matrix per input gathered into `storage`.
+Tensors model_inputs(const Matrix& x, const std::vector<std::vector<std::size_t>>& columns,
+                     std::vector<Matrix>& storage);
+/// The targets of every output: y for each (every output learns the data's target).
+Tensors model_targets(const Model& model, const Matrix& y);
 
 /// Builds `model` for the data's input shape (or checks the input_shape the config gives),
 /// compiles it, and checks that a classifier has one output unit per class of the data (one
@@ -105,6 +137,7 @@ nlohmann::json model_extra(const LoadedData& data);
 /// Data for `mlp evaluate` / `mlp predict`, read the way the model's extra metadata says.
 struct EvalData {
   Matrix x, y;  // y empty (0 columns) when the input has no labels
+  std::vector<std::vector<std::size_t>> input_columns;  // as LoadedData::input_columns
   std::vector<std::string> sample_names;  // one per row: "image.png", "line 12", "index 5"
 };
 /// `source`: a built-in data set name (its test split), a CSV file, an IDX image file (with

@@ -152,13 +152,19 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   const TrainConfig config = parse_train_config(doc);
   if (config.fit.threads > 0) omp_set_num_threads(config.fit.threads);
 
-  // The model, compile and callback settings are checked before any data is read.
-  auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
+  // The model, compile and callback settings are checked before any data is read (a graph whose
+  // input widths depend on the data, once it is read).
+  std::unique_ptr<Model> model = model_from_train_config(doc, config, nullptr);
   CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
   const std::string run_dir = run_dir_arg.empty() ? default_run_dir(config_path) : run_dir_arg;
   ConfiguredCallbacks callbacks = callbacks_from_config(config.callbacks, &doc.source, run_dir, &std::cout);
   LoadedData data = load_training_data(config, compile.loss.name);
+  if (config.functional) model = model_from_train_config(doc, config, &data);  // each input's width from the data
   fit_model_to_data(*model, std::move(compile), doc, config, data);
+  // A graph's inputs are columns of x; every output learns the same target.
+  std::vector<Matrix> train_parts, test_parts;
+  const Tensors x_train = model_inputs(data.x_train, data.input_columns, train_parts);
+  const Tensors y_train = model_targets(*model, data.y_train);
   callbacks.set_checkpoint_extra(model_extra(data));
 
   std::error_code ec;
@@ -187,7 +193,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
       data_table[key] = fs::absolute(fs::path(config.base_dir) / data_table[key].get<std::string>()).lexically_normal().string();
     }
   }
-  resolved["model"] = sequential_config(*model);
+  resolved["model"] = resolved_model_config(*model, config);
   resolved["compile"] = compile_config(*model);
   resolved["fit"] = resolved_fit(config.fit, verbose);
   write_text((fs::path(run_dir) / "config.toml").string(), to_toml(resolved));
@@ -232,7 +238,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   if (poison) hooks.push_back(&*poison);
   hooks.push_back(&backup);
   const auto start = std::chrono::steady_clock::now();
-  History history = model->fit(data.x_train, data.y_train, fit, hooks);
+  History history = model->fit(x_train, y_train, fit, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (interrupted.where()) {
     // Nothing but the last whole-epoch checkpoint is kept: the model of a cut epoch is not final.
@@ -267,7 +273,9 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
                             *callbacks.terminate_on_nan->epoch() + 1, *callbacks.terminate_on_nan->batch() + 1));
   }
   if (data.x_test.rows() > 0) {
-    const Logs test = model->evaluate(data.x_test, data.y_test, {.batch_size = std::max<std::size_t>(config.fit.batch_size, 256)});
+    const Logs test = model->evaluate(model_inputs(data.x_test, data.input_columns, test_parts),
+                                      model_targets(*model, data.y_test),
+                                      {.batch_size = std::max<std::size_t>(config.fit.batch_size, 256)});
     metrics["test"] = test;
     say("Test: " + format_logs(test) + "\n");
   }
