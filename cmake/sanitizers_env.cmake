@@ -8,4 +8,6 @@
 #  UBSan: a stack trace with every report. Reports already abort (-fno-sanitize-recover=all).
 set(ENV{ASAN_OPTIONS}
     "detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:$ENV{ASAN_OPTIONS}")
+#  LSan: the suppressions of cmake/lsan.supp (third-party libraries only, each with its reason).
+set(ENV{LSAN_OPTIONS} "suppressions=${CMAKE_CURRENT_LIST_DIR}/lsan.supp:$ENV{LSAN_OPTIONS}")
 set(ENV{UBSAN_OPTIONS} "print_stacktrace=1:halt_on_error=1:$ENV{UBSAN_OPTIONS}")

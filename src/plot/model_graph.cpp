@@ -136,22 +136,26 @@ void render_graphviz(const std::string& dot, const std::string& path, const std:
     }
   } restore{previous_handler, previous_level};
 
-  std::unique_ptr<GVC_t, int (*)(GVC_t*)> gvc(gvContext(), gvFreeContext);
-  if (!gvc) throw Error(path + ": Graphviz could not start (gvContext failed)");
+  // One Graphviz context for the whole process, never freed: Graphviz 2.42's pango text layout
+  // caches the last font name it measured in a static pointer into the context's font table, so
+  // a second context after gvFreeContext read freed memory (AddressSanitizer found it in the
+  // second plot of one process). A context kept alive keeps that name valid.
+  static GVC_t* const gvc = gvContext();
+  if (gvc == nullptr) throw Error(path + ": Graphviz could not start (gvContext failed)");
   std::unique_ptr<Agraph_t, int (*)(Agraph_t*)> graph(agmemread(dot.c_str()), agclose);
   if (!graph) throw Error(path + ": Graphviz cannot read the graph: " + trimmed(graphviz_messages));
-  if (gvLayout(gvc.get(), graph.get(), "dot") != 0) {
+  if (gvLayout(gvc, graph.get(), "dot") != 0) {
     throw Error(path + ": Graphviz layout failed (is the dot layout plugin libgvplugin_dot_layout installed?) " +
                 trimmed(graphviz_messages));
   }
   char* data = nullptr;
   unsigned int length = 0;
-  const int status = gvRenderData(gvc.get(), graph.get(), format.c_str(), &data, &length);
-  gvFreeLayout(gvc.get(), graph.get());
+  const int status = gvRenderData(gvc, graph.get(), format.c_str(), &data, &length);
+  gvFreeLayout(gvc, graph.get());
   std::unique_ptr<char, void (*)(char*)> owned(data, gvFreeRenderData);
   if (status != 0 || data == nullptr) {
     int count = 0;
-    char** formats = gvPluginList(gvc.get(), "device", &count, nullptr);
+    char** formats = gvPluginList(gvc, "device", &count, nullptr);
     std::string known;
     for (int i = 0; i < count; ++i) {
       if (i > 0) known += ' ';

@@ -25,7 +25,10 @@ void check_model(Model& model, const Matrix& x, const Matrix& y, std::span<const
   for (Param* p : model.params()) {
     worst = std::max(worst, gradcheck::compare(analytic[k++], gradcheck::numeric_gradient(p->value, loss)));
   }
-  EXPECT_LT(worst, 1e-6);
+  // The batch loss sums many terms, whose rounding depends on the optimization level (1.3e-6 in
+  // the -O1 sanitizer build, below 1e-6 at -O3); a wrong gradient measures 1e-1 and more (a
+  // graph without its gradient sums measured 1.1).
+  EXPECT_LT(worst, 1e-5);
 }
 
 TEST(ModelGradient, DropoutBatchNormRegularizersFusedSoftmaxWithSampleWeights) {
@@ -115,7 +118,7 @@ TEST(GraphGradient, SharedTensorsMergesAndTwoWeightedOutputs) {
   for (Param* p : model.params()) {
     worst = std::max(worst, gradcheck::compare(analytic[k++], gradcheck::numeric_gradient(p->value, loss)));
   }
-  EXPECT_LT(worst, 1e-6);
+  EXPECT_LT(worst, 1e-5);  // as above; without the gradient sums it measured 1.1
 }
 
 }  // namespace
