@@ -43,7 +43,9 @@ void Adam::update_step(std::size_t index, Param& param, double lr) {
   const auto one_minus_beta_2 = static_cast<Scalar>(1 - beta_2_);
   const auto eps = static_cast<Scalar>(epsilon_);
   // m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);  [v̂ ← max(v̂, v)];  w ← w − α·m / (√v + ε)
-  parallel_chunks(n, n, [&](std::size_t begin, std::size_t end) {
+  // The lambda copies what it reads: through captured references the compiler could not prove
+  // that the stores leave them unchanged, and reloaded them every element.
+  parallel_chunks(n, n, [=](std::size_t begin, std::size_t end) {
     Scalar* __restrict pw = w;
     Scalar* __restrict pm = m;
     Scalar* __restrict pv = v;
