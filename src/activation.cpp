@@ -67,7 +67,7 @@ inline Scalar apply(ActivationKind kind, Scalar alpha, Scalar z) {
 inline Scalar derivative(ActivationKind kind, Scalar alpha, Scalar z, Scalar y) {
   switch (kind) {
     case ActivationKind::kLinear: return 1;
-    case ActivationKind::kRelu: return y > 0 ? Scalar(1) : Scalar(0);
+    case ActivationKind::kRelu: return static_cast<Scalar>(y > 0);  // no branch: vectorises
     case ActivationKind::kLeakyRelu: return z > 0 ? Scalar(1) : alpha;
     case ActivationKind::kElu: return y > 0 ? Scalar(1) : y + alpha;
     case ActivationKind::kSelu: return y > 0 ? Scalar(kSeluScale) : y + Scalar(kSeluScale * kSeluAlpha);

@@ -125,7 +125,16 @@ void Optimizer::step() {
   clip_gradients();
   if (options_.weight_decay > 0) apply_weight_decay(lr);
   begin_step();
-  for (std::size_t i = 0; i < params_.size(); ++i) update_step(i, *params_[i], lr);
+  std::size_t total = 0;
+  for (const Param* p : params_) total += p->value.size();
+  // One region for every parameter: thread t of T updates elements [n·t/T, n·(t+1)/T) of each.
+  parallel_threads(total, [&](std::size_t t, std::size_t count) {
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const std::size_t n = params_[i]->value.size();
+      const std::size_t begin = n * t / count, end = n * (t + 1) / count;
+      if (begin < end) update_step(i, *params_[i], lr, begin, end);
+    }
+  });
   ++iterations_;
 }
 

@@ -10,6 +10,7 @@
 
 #include "mlp/mlp.hpp"
 #include "mlp/models/reference.hpp"
+#include "test_util.hpp"
 
 // The sanitizer build (MLP_SANITIZE, docs/reliability.md) leaves the replacement out: ASan owns
 // malloc there, and counting wrappers around glibc's allocator would hide every allocation from it
@@ -75,12 +76,7 @@ void random_data(std::size_t n, Matrix& x, Matrix& y) {
   for (std::size_t r = 0; r < n; ++r) y(r, rng.below(10)) = 1;
 }
 
-// Restores the thread count a test changed.
-struct ThreadCount {
-  explicit ThreadCount(int n) : saved(num_threads()) { set_num_threads(n); }
-  ~ThreadCount() { set_num_threads(saved); }
-  int saved;
-};
+using test::ThreadCount;
 
 // oneDNN's sgemm allocates a buffer of its own on every call (one per call at one thread, two
 // at two threads). Everything else must not allocate: a training step may allocate exactly what

@@ -14,27 +14,17 @@
 #include "mlp/model_file.hpp"
 #include "mlp/plot/model_graph.hpp"
 #include "mlp/serialize.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {
 
 namespace fs = std::filesystem;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
-  Rng rng(seed);
-  Matrix m(rows, cols);
-  for (std::size_t i = 0; i < m.size(); ++i) m[i] = static_cast<Scalar>(rng.uniform() * 2 - 1);
-  return m;
+  return test::uniform_matrix(rows, cols, seed);
 }
 
 // Wide & Deep in miniature: wide (N, 2) joins the deep path (N, 3) → relu Dense(4) → Dense(3)

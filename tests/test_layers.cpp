@@ -9,43 +9,15 @@
 #include <vector>
 
 #include "mlp/mlp.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-// Restores the thread count a test changed.
-struct ThreadCount {
-  explicit ThreadCount(int n) : saved(num_threads()) { set_num_threads(n); }
-  ~ThreadCount() { set_num_threads(saved); }
-  ThreadCount(const ThreadCount&) = delete;
-  ThreadCount& operator=(const ThreadCount&) = delete;
-  int saved;
-};
-
-Matrix normal_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
-  Rng rng(seed);
-  Matrix m(rows, cols);
-  for (auto& v : m.values()) v = static_cast<Scalar>(rng.normal());
-  return m;
-}
-
-bool same_values(const Matrix& a, const Matrix& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
+using test::error_of;
+using test::normal_matrix;
+using test::same_values;
+using test::ThreadCount;
 
 // ---- Dense and the activation functions --------------------------------------------------------
 
@@ -265,6 +237,73 @@ TEST(Dropout, MaskDoesNotDependOnTheThreadCount) {
     d.forward(x, parallel, Mode::kTrain);
   }
   EXPECT_TRUE(same_values(serial, parallel));
+}
+
+TEST(Dropout, MaskIsUnbiasedAndUncorrelatedAcrossElementsRowsAndBatches) {
+  // The mask comes from a 32-bit counter hash of (batch key, element index). For three rates,
+  // over 8 batches of 64 × 500: the dropped fraction, and how often two elements are both dropped
+  // (neighbours in a row, neighbours in a column, the same element in consecutive batches), which
+  // must be rate² if the draws are independent. 256,000 draws per rate: the standard error of
+  // each fraction is below 0.001, so ±0.006 is over 6 sigma, and a mask with the same draw for
+  // every key (or a shifted copy) would give rate instead of rate² for the batch pairs.
+  Rng init(1);
+  for (double rate : {0.1, 0.45, 0.8}) {
+    SCOPED_TRACE(rate);
+    Dropout d({.rate = rate});
+    d.build({500}, init);
+    Rng noise(3);
+    d.attach_rng(&noise);
+    Matrix x(64, 500), y(64, 500), previous(64, 500);
+    x.fill(1);
+    double dropped = 0, row_pairs = 0, column_pairs = 0, batch_pairs = 0;
+    double n_row = 0, n_column = 0, n_batch = 0;
+    for (int batch = 0; batch < 8; ++batch) {
+      d.forward(x, y, Mode::kTrain);
+      for (std::size_t r = 0; r < 64; ++r) {
+        for (std::size_t c = 0; c < 500; ++c) {
+          const bool off = y(r, c) == 0;
+          dropped += off;
+          if (c + 1 < 500) {
+            row_pairs += off && y(r, c + 1) == 0;
+            ++n_row;
+          }
+          if (r + 1 < 64) {
+            column_pairs += off && y(r + 1, c) == 0;
+            ++n_column;
+          }
+          if (batch > 0) {
+            batch_pairs += off && previous(r, c) == 0;
+            ++n_batch;
+          }
+        }
+      }
+      previous = y;
+    }
+    EXPECT_NEAR(dropped / (8 * 64 * 500), rate, 0.006);
+    EXPECT_NEAR(row_pairs / n_row, rate * rate, 0.006);
+    EXPECT_NEAR(column_pairs / n_column, rate * rate, 0.006);
+    EXPECT_NEAR(batch_pairs / n_batch, rate * rate, 0.006);
+  }
+}
+
+TEST(Dropout, RatesNearTheEndsOfTheRange) {
+  // rate 1e-6 keeps (nearly) everything; rate 0.999 drops all but about 0.1%.
+  Rng init(1), noise(5);
+  Matrix x(100, 1000), y(100, 1000);
+  x.fill(1);
+  Dropout low({.rate = 1e-6}), high({.rate = 0.999});
+  low.build({1000}, init);
+  high.build({1000}, init);
+  low.attach_rng(&noise);
+  high.attach_rng(&noise);
+  low.forward(x, y, Mode::kTrain);
+  double kept = 0;
+  for (Scalar v : y.values()) kept += v != 0;
+  EXPECT_GE(kept, 100000 - 5);
+  high.forward(x, y, Mode::kTrain);
+  kept = 0;
+  for (Scalar v : y.values()) kept += v != 0;
+  EXPECT_NEAR(kept / 100000, 0.001, 0.0005);  // 100 expected, standard deviation 10
 }
 
 TEST(Dropout, SeedOptionGivesTheLayerItsOwnStream) {

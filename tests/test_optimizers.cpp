@@ -21,6 +21,7 @@
 #include "mlp/optimizers/rmsprop.hpp"
 #include "mlp/optimizers/sgd.hpp"
 #include "mlp/schedule.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {
@@ -411,6 +412,52 @@ TEST(Parallel, LargeParametersGetTheSameElementwiseUpdate) {
   run(nadam, 0.893721241, 0.849065888);
   Adagrad adagrad({.learning_rate = 0.1});
   run(adagrad, 0.915484587, 0.88345896);
+}
+
+TEST(Parallel, EveryOptimizerGivesBitIdenticalUpdatesAtAnyThreadCount) {
+  // One OpenMP region updates every parameter, each thread its slice of each: parameters smaller
+  // than the thread count (a 1-element and a 2-element one) and large ones, random gradients,
+  // three steps; values and every slot must equal the serial run's bit for bit.
+  const auto run = [](const std::string& name, int threads) {
+    test::ThreadCount scope(threads);
+    std::vector<Param> params(4);
+    const std::size_t rows[] = {1, 1, 300, 17}, cols[] = {1, 2, 300, 1031};
+    const char* names[] = {"scalar", "pair", "kernel", "wide"};
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      params[i].name = names[i];
+      params[i].value = test::uniform_matrix(rows[i], cols[i], 10 + i);
+      params[i].grad = Matrix(rows[i], cols[i]);
+    }
+    std::vector<Param*> bound;
+    for (Param& p : params) bound.push_back(&p);
+    auto opt = make_optimizer(name);
+    opt->build(bound);
+    for (std::uint64_t step = 0; step < 3; ++step) {
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        params[i].grad = test::uniform_matrix(rows[i], cols[i], 100 * step + i);
+      }
+      opt->step();
+    }
+    std::vector<Matrix> state;
+    for (const Param& p : params) state.push_back(p.value);
+    for (Matrix* slot : opt->slots()) state.push_back(*slot);
+    return state;
+  };
+  for (const char* name : {"sgd", "rmsprop", "adam", "adamw", "nadam", "adagrad"}) {
+    SCOPED_TRACE(name);
+    const std::vector<Matrix> serial = run(name, 1);
+    for (int threads : {2, 3}) {
+      const std::vector<Matrix> parallel = run(name, threads);
+      ASSERT_EQ(parallel.size(), serial.size());
+      for (std::size_t k = 0; k < serial.size(); ++k) {
+        EXPECT_TRUE(test::same_values(serial[k], parallel[k])) << threads << " threads, state " << k;
+      }
+    }
+    for (std::size_t i = 0; i < 4; ++i) {  // the update really moved every parameter
+      const Matrix initial = test::uniform_matrix(serial[i].rows(), serial[i].cols(), 10 + i);
+      EXPECT_FALSE(test::same_values(serial[i], initial)) << "parameter " << i;
+    }
+  }
 }
 
 // ---- ε placement: with ε = 0.01 the forms differ by far more than the tolerance ---------------

@@ -12,7 +12,10 @@
 //        clipvalue         g ← min(max(g, −c), c)     element-wise
 //   3. decoupled weight decay when weight_decay > 0, for every optimizer (Keras 3 puts it in the
 //      base class): w ← w − w·weight_decay·lr, before the update
-//   4. begin_step(), then update_step() of the algorithm for each parameter, then ++iterations
+//   4. begin_step(), then update_step() of the algorithm over every element of every parameter,
+//      then ++iterations. The update runs in one OpenMP region per step (when the parameters hold
+//      enough elements and more than one thread is allowed): each thread updates its own slice of
+//      every parameter, so the result does not depend on the thread count.
 // Gradients are clipped in place (the grad buffers are rewritten by the next backward anyway).
 //
 // Options: each optimizer has a flat `Options` aggregate that repeats the base fields
@@ -100,15 +103,18 @@ class Optimizer {
   virtual void init_slots() {}
   /// Called once per step before the per-parameter updates (Nadam advances its running product).
   virtual void begin_step() {}
-  /// Updates params_[index]->value from its grad (already clipped) with learning rate lr.
-  /// slot(index, k) is the k-th slot (slot_names()[k]) of that parameter; iterations() still
-  /// holds the number of finished steps, so Keras' local_step is iterations() + 1.
-  virtual void update_step(std::size_t index, Param& param, double lr) = 0;
+  /// Updates the elements [begin, end) of params_[index]->value from its grad (already clipped)
+  /// with learning rate lr. slot(index, k) is the k-th slot (slot_names()[k]) of that parameter;
+  /// iterations() still holds the number of finished steps, so Keras' local_step is
+  /// iterations() + 1. Called from several threads at once on disjoint ranges of the same
+  /// parameter: it may write only elements [begin, end) of the value and the slots, and must not
+  /// change the optimizer's own state (begin_step does that).
+  virtual void update_step(std::size_t index, Param& param, double lr, std::size_t begin,
+                           std::size_t end) = 0;
 
   Matrix& slot(std::size_t index, std::size_t k) { return slots_[index * slots_per_param_ + k]; }
   const std::vector<Param*>& bound_params() const { return params_; }
 
-  /// Element count from which the element-wise update loops run on several OpenMP threads.
   /// Throws Error("<optimizer>: <argument> must be <requirement>, got <value>") unless ok.
   static void check_argument(bool ok, std::string_view optimizer, std::string_view argument,
                              std::string_view requirement, double value);

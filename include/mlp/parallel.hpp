@@ -23,6 +23,19 @@ void parallel_for(std::size_t n, std::size_t work, F&& f) {
   }
 }
 
+/// Runs f(t, count) once on each of `count` OpenMP threads (t = 0 … count − 1) in one parallel
+/// region, or f(0, 1) serially under the same conditions as parallel_for (with n = threads).
+template <class F>
+void parallel_threads(std::size_t work, F&& f) {
+  const int threads = omp_get_max_threads();
+  if (work >= kParallelWork && threads > 1) {
+#pragma omp parallel num_threads(threads)
+    f(static_cast<std::size_t>(omp_get_thread_num()), static_cast<std::size_t>(omp_get_num_threads()));
+  } else {
+    f(std::size_t{0}, std::size_t{1});
+  }
+}
+
 /// Runs f(begin, end) on contiguous chunks covering [0, n), one chunk per thread (the same split
 /// for the same thread count), or f(0, n) serially under the same conditions as parallel_for.
 /// For loops the compiler should vectorise: the body is a plain loop over [begin, end).

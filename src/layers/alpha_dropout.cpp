@@ -37,22 +37,25 @@ void AlphaDropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   const double rate = options_.rate;
   const double a = 1.0 / std::sqrt((1 - rate) * (1 + rate * kAlphaP * kAlphaP));
   const double b = -a * kAlphaP * rate;
-  const std::uint64_t threshold = layer_detail::keep_threshold(rate);
+  const layer_detail::KeepMask mask(key, rate);
   const auto sa = static_cast<Scalar>(a), sb = static_cast<Scalar>(b);
   const auto dropped = static_cast<Scalar>(a * kAlphaP + b);
   const std::size_t rows = x.rows(), cols = x.cols();
+  layer_detail::KeepMask::check_width(cols, "AlphaDropout");
+  const auto width = static_cast<std::uint32_t>(cols);
   dscale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
   Scalar* dscale = dscale_.data();
   parallel_for(rows, rows * cols, [=](std::size_t r) {
     const Scalar* __restrict px = x.row(r);
     Scalar* __restrict py = y.row(r);
     Scalar* __restrict ps = dscale + r * cols;
-    const std::uint64_t base = r * cols;
+    const layer_detail::KeepMask::Row keys = mask.row(std::uint64_t{r} * cols);
+    const Scalar scale_kept = sa, shift_kept = sb, value_dropped = dropped;  // locals: branch-free
 #pragma omp simd
-    for (std::size_t c = 0; c < cols; ++c) {
-      const bool keep = layer_detail::keyed_keep(key, base + c, threshold);
-      ps[c] = keep ? sa : Scalar(0);
-      py[c] = keep ? sa * px[c] + sb : dropped;
+    for (std::uint32_t c = 0; c < width; ++c) {
+      const bool keep = keys.keep(c);
+      ps[c] = keep ? scale_kept : Scalar(0);
+      py[c] = keep ? scale_kept * px[c] + shift_kept : value_dropped;
     }
   });
 }

@@ -27,9 +27,11 @@ void Dropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
     return;
   }
   const std::uint64_t key = layer_detail::batch_key(*this, rng_, seed_rng_);
-  const std::uint64_t threshold = layer_detail::keep_threshold(options_.rate);
+  const layer_detail::KeepMask mask(key, options_.rate);
   const auto keep_scale = static_cast<Scalar>(1.0 / (1.0 - options_.rate));
   const std::size_t rows = x.rows(), cols = x.cols();
+  layer_detail::KeepMask::check_width(cols, "Dropout");
+  const auto width = static_cast<std::uint32_t>(cols);
   scale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
   Scalar* scale = scale_.data();
   // Captured by value: loads through the closure would keep the loop from vectorising.
@@ -37,10 +39,11 @@ void Dropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
     const Scalar* __restrict px = x.row(r);
     Scalar* __restrict py = y.row(r);
     Scalar* __restrict ps = scale + r * cols;
-    const std::uint64_t base = r * cols;
+    const layer_detail::KeepMask::Row keys = mask.row(std::uint64_t{r} * cols);
+    const Scalar s = keep_scale;  // a local, not a closure member: the select stays branch-free
 #pragma omp simd
-    for (std::size_t c = 0; c < cols; ++c) {
-      ps[c] = layer_detail::keyed_keep(key, base + c, threshold) ? keep_scale : Scalar(0);
+    for (std::uint32_t c = 0; c < width; ++c) {
+      ps[c] = keys.keep(c) ? s : Scalar(0);
       py[c] = px[c] * ps[c];
     }
   });

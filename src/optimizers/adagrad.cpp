@@ -3,8 +3,6 @@
 
 #include <cmath>
 
-#include "mlp/parallel.hpp"
-
 namespace mlp {
 
 Adagrad::Adagrad() : Adagrad(Options{}) {}
@@ -25,18 +23,18 @@ void Adagrad::init_slots() {
   }
 }
 
-void Adagrad::update_step(std::size_t index, Param& param, double lr) {
-  Scalar* w = param.value.data();
-  const Scalar* g = param.grad.data();
-  Scalar* a = slot(index, 0).data();
-  const std::size_t n = param.value.size();
+void Adagrad::update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) {
+  Scalar* __restrict w = param.value.data();
+  const Scalar* __restrict g = param.grad.data();
+  Scalar* __restrict a = slot(index, 0).data();
   const auto eta = static_cast<Scalar>(lr);
   const auto eps = static_cast<Scalar>(epsilon_);
   // a ← a + g²;  w ← w − lr·g / √(a + ε)
-  parallel_for(n, n, [&](std::size_t k) {
+#pragma omp simd
+  for (std::size_t k = begin; k < end; ++k) {
     a[k] += g[k] * g[k];
     w[k] -= eta * g[k] / std::sqrt(a[k] + eps);
-  });
+  }
 }
 
 }  // namespace mlp

@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "mlp/parallel.hpp"
-
 namespace mlp {
 
 Adam::Adam() : Adam(Options{}) {}
@@ -27,7 +25,7 @@ std::vector<std::string_view> Adam::slot_names() const {
   return {"momentum", "velocity"};
 }
 
-void Adam::update_step(std::size_t index, Param& param, double lr) {
+void Adam::update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) {
   // t = iterations + 1;  α = lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ)
   const auto t = static_cast<double>(iterations() + 1);
   const double alpha_d = lr * std::sqrt(1 - std::pow(beta_2_, t)) / (1 - std::pow(beta_1_, t));
@@ -37,37 +35,33 @@ void Adam::update_step(std::size_t index, Param& param, double lr) {
   Scalar* m = slot(index, 0).data();
   Scalar* v = slot(index, 1).data();
   Scalar* v_hat = amsgrad_ ? slot(index, 2).data() : nullptr;
-  const std::size_t n = param.value.size();
   const auto alpha = static_cast<Scalar>(alpha_d);
   const auto one_minus_beta_1 = static_cast<Scalar>(1 - beta_1_);
   const auto one_minus_beta_2 = static_cast<Scalar>(1 - beta_2_);
   const auto eps = static_cast<Scalar>(epsilon_);
   // m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);  [v̂ ← max(v̂, v)];  w ← w − α·m / (√v + ε)
-  // The lambda copies what it reads: through captured references the compiler could not prove
-  // that the stores leave them unchanged, and reloaded them every element.
-  parallel_chunks(n, n, [=](std::size_t begin, std::size_t end) {
-    Scalar* __restrict pw = w;
-    Scalar* __restrict pm = m;
-    Scalar* __restrict pv = v;
-    const Scalar* __restrict pg = g;
-    if (v_hat == nullptr) {
+  // Restrict-qualified locals: the compiler may keep the scalars in registers and vectorise.
+  Scalar* __restrict pw = w;
+  Scalar* __restrict pm = m;
+  Scalar* __restrict pv = v;
+  const Scalar* __restrict pg = g;
+  if (v_hat == nullptr) {
 #pragma omp simd
-      for (std::size_t k = begin; k < end; ++k) {
-        pm[k] += (pg[k] - pm[k]) * one_minus_beta_1;
-        pv[k] += (pg[k] * pg[k] - pv[k]) * one_minus_beta_2;
-        pw[k] -= pm[k] * alpha / (std::sqrt(pv[k]) + eps);
-      }
-    } else {
-      Scalar* __restrict ph = v_hat;
-#pragma omp simd
-      for (std::size_t k = begin; k < end; ++k) {
-        pm[k] += (pg[k] - pm[k]) * one_minus_beta_1;
-        pv[k] += (pg[k] * pg[k] - pv[k]) * one_minus_beta_2;
-        ph[k] = std::max(ph[k], pv[k]);
-        pw[k] -= pm[k] * alpha / (std::sqrt(ph[k]) + eps);
-      }
+    for (std::size_t k = begin; k < end; ++k) {
+      pm[k] += (pg[k] - pm[k]) * one_minus_beta_1;
+      pv[k] += (pg[k] * pg[k] - pv[k]) * one_minus_beta_2;
+      pw[k] -= pm[k] * alpha / (std::sqrt(pv[k]) + eps);
     }
-  });
+  } else {
+    Scalar* __restrict ph = v_hat;
+#pragma omp simd
+    for (std::size_t k = begin; k < end; ++k) {
+      pm[k] += (pg[k] - pm[k]) * one_minus_beta_1;
+      pv[k] += (pg[k] * pg[k] - pv[k]) * one_minus_beta_2;
+      ph[k] = std::max(ph[k], pv[k]);
+      pw[k] -= pm[k] * alpha / (std::sqrt(ph[k]) + eps);
+    }
+  }
 }
 
 }  // namespace mlp

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/optimizers/adamw.hpp"
 
-#include "mlp/parallel.hpp"
-
 namespace mlp {
 
 namespace {

@@ -3,8 +3,6 @@
 
 #include <cmath>
 
-#include "mlp/parallel.hpp"
-
 namespace mlp {
 
 namespace {
@@ -32,7 +30,7 @@ void Nadam::begin_step() {
   u_product_ *= beta_1_ * (1.0 - 0.5 * std::pow(kMomentumDecay, t));
 }
 
-void Nadam::update_step(std::size_t index, Param& param, double lr) {
+void Nadam::update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) {
   const auto t = static_cast<double>(iterations() + 1);
   const double u_t = beta_1_ * (1.0 - 0.5 * std::pow(kMomentumDecay, t));
   const double u_t_1 = beta_1_ * (1.0 - 0.5 * std::pow(kMomentumDecay, t + 1));
@@ -40,11 +38,10 @@ void Nadam::update_step(std::size_t index, Param& param, double lr) {
   const double u_product_t_1 = u_product_t * u_t_1;
   const double beta_2_power = std::pow(beta_2_, t);
 
-  Scalar* w = param.value.data();
-  const Scalar* g = param.grad.data();
-  Scalar* m = slot(index, 0).data();
-  Scalar* v = slot(index, 1).data();
-  const std::size_t n = param.value.size();
+  Scalar* __restrict w = param.value.data();
+  const Scalar* __restrict g = param.grad.data();
+  Scalar* __restrict m = slot(index, 0).data();
+  Scalar* __restrict v = slot(index, 1).data();
   const auto one_minus_beta_1 = static_cast<Scalar>(1 - beta_1_);
   const auto one_minus_beta_2 = static_cast<Scalar>(1 - beta_2_);
   const auto m_coef = static_cast<Scalar>(u_t_1 / (1 - u_product_t_1));  // m̂ = m_coef·m + g_coef·g
@@ -53,13 +50,14 @@ void Nadam::update_step(std::size_t index, Param& param, double lr) {
   const auto eta = static_cast<Scalar>(lr);
   const auto eps = static_cast<Scalar>(epsilon_);
   // m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);  w ← w − lr·m̂ / (√v̂ + ε)
-  parallel_for(n, n, [&](std::size_t k) {
+#pragma omp simd
+  for (std::size_t k = begin; k < end; ++k) {
     m[k] += (g[k] - m[k]) * one_minus_beta_1;
     v[k] += (g[k] * g[k] - v[k]) * one_minus_beta_2;
     const Scalar m_hat = m_coef * m[k] + g_coef * g[k];
     const Scalar v_hat = v_coef * v[k];
     w[k] -= m_hat * eta / (std::sqrt(v_hat) + eps);
-  });
+  }
 }
 
 }  // namespace mlp

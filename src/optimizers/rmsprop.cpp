@@ -3,8 +3,6 @@
 
 #include <cmath>
 
-#include "mlp/parallel.hpp"
-
 namespace mlp {
 
 RMSprop::RMSprop() : RMSprop(Options{}) {}
@@ -28,10 +26,9 @@ std::vector<std::string_view> RMSprop::slot_names() const {
   return names;
 }
 
-void RMSprop::update_step(std::size_t index, Param& param, double lr) {
+void RMSprop::update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) {
   Scalar* w = param.value.data();
   const Scalar* g = param.grad.data();
-  const std::size_t n = param.value.size();
   std::size_t next_slot = 0;
   Scalar* v = slot(index, next_slot++).data();
   Scalar* mom = momentum_ > 0 ? slot(index, next_slot++).data() : nullptr;
@@ -43,7 +40,7 @@ void RMSprop::update_step(std::size_t index, Param& param, double lr) {
   const auto eta = static_cast<Scalar>(lr);
   const auto mu = static_cast<Scalar>(momentum_);
   // v ← ρv + (1−ρ)g²;  [ḡ ← ρḡ + (1−ρ)g];  Δ = lr·g / √(v [− ḡ²] + ε);  [μ ← momentum·μ + Δ]; w ← w − (μ or Δ)
-  parallel_for(n, n, [&](std::size_t k) {
+  for (std::size_t k = begin; k < end; ++k) {
     v[k] = rho * v[k] + one_minus_rho * g[k] * g[k];
     Scalar denominator = v[k] + eps;
     if (avg != nullptr) {
@@ -57,7 +54,7 @@ void RMSprop::update_step(std::size_t index, Param& param, double lr) {
     } else {
       w[k] -= increment;
     }
-  });
+  }
 }
 
 }  // namespace mlp

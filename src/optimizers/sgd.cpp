@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/optimizers/sgd.hpp"
 
-#include "mlp/parallel.hpp"
-
 namespace mlp {
 
 SGD::SGD() : SGD(Options{}) {}
@@ -17,24 +15,32 @@ std::vector<std::string_view> SGD::slot_names() const {
   return {};
 }
 
-void SGD::update_step(std::size_t index, Param& param, double lr) {
-  Scalar* w = param.value.data();
-  const Scalar* g = param.grad.data();
-  const std::size_t n = param.value.size();
+void SGD::update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) {
+  Scalar* __restrict w = param.value.data();
+  const Scalar* __restrict g = param.grad.data();
   const auto eta = static_cast<Scalar>(lr);
   if (momentum_ == 0) {
     // w ← w − lr·g
-    parallel_for(n, n, [&](std::size_t k) { w[k] -= g[k] * eta; });
+#pragma omp simd
+    for (std::size_t k = begin; k < end; ++k) w[k] -= g[k] * eta;
     return;
   }
   // v ← momentum·v − lr·g;  w ← w + v  (nesterov: w ← w + momentum·v − lr·g)
-  Scalar* v = slot(index, 0).data();
+  Scalar* __restrict v = slot(index, 0).data();
   const auto mu = static_cast<Scalar>(momentum_);
-  const bool nesterov = nesterov_;
-  parallel_for(n, n, [&](std::size_t k) {
-    v[k] = v[k] * mu - g[k] * eta;
-    w[k] += nesterov ? v[k] * mu - g[k] * eta : v[k];
-  });
+  if (nesterov_) {
+#pragma omp simd
+    for (std::size_t k = begin; k < end; ++k) {
+      v[k] = v[k] * mu - g[k] * eta;
+      w[k] += v[k] * mu - g[k] * eta;
+    }
+  } else {
+#pragma omp simd
+    for (std::size_t k = begin; k < end; ++k) {
+      v[k] = v[k] * mu - g[k] * eta;
+      w[k] += v[k];
+    }
+  }
 }
 
 }  // namespace mlp

@@ -5,8 +5,8 @@
 //   Inference: y = x
 //   Backward:  dx = dy ⊙ m / (1 − rate)  (training),  dx = dy  (inference)
 // Randomness: one 64-bit key per training batch, drawn from the layer's own Rng when `seed` is
-// set and from the model's training Rng otherwise; u_i = hash_uniform(key, i) for the element's
-// row-major index i. Masks are therefore reproducible for a seed, independent of the number of
+// set and from the model's training Rng otherwise; u_i is a 32-bit counter-based hash of (key, i)
+// for the element's row-major index i (src/layers/layer_checks.hpp, KeepMask). Masks are therefore reproducible for a seed, independent of the number of
 // threads, and generated in parallel.
 #include <cstdint>
 #include <optional>

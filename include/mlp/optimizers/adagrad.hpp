@@ -40,7 +40,7 @@ class Adagrad : public Optimizer {
 
  protected:
   void init_slots() override;
-  void update_step(std::size_t index, Param& param, double lr) override;
+  void update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) override;
 
  private:
   double initial_accumulator_value_, epsilon_;

@@ -48,7 +48,7 @@ class Adam : public Optimizer {
   bool amsgrad() const { return amsgrad_; }
 
  protected:
-  void update_step(std::size_t index, Param& param, double lr) override;
+  void update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) override;
 
  private:
   double beta_1_, beta_2_, epsilon_;

@@ -53,7 +53,7 @@ class Nadam : public Optimizer {
  protected:
   void init_slots() override { u_product_ = 1; }
   void begin_step() override;
-  void update_step(std::size_t index, Param& param, double lr) override;
+  void update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) override;
 
  private:
   double beta_1_, beta_2_, epsilon_;

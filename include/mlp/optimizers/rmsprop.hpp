@@ -46,7 +46,7 @@ class RMSprop : public Optimizer {
   bool centered() const { return centered_; }
 
  protected:
-  void update_step(std::size_t index, Param& param, double lr) override;
+  void update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) override;
 
  private:
   double rho_, momentum_, epsilon_;

@@ -41,7 +41,7 @@ class SGD : public Optimizer {
   bool nesterov() const { return nesterov_; }
 
  protected:
-  void update_step(std::size_t index, Param& param, double lr) override;
+  void update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) override;
 
  private:
   double momentum_;
