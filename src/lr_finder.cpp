@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "mlp/error.hpp"
+#include "mlp/ops.hpp"
 #include "mlp/random.hpp"
 
 namespace mlp {
@@ -21,14 +22,6 @@ std::string cat(const Parts&... parts) {
 }
 
 [[noreturn]] void fail(const std::string& what) { throw Error("find_learning_rate: " + what); }
-
-void gather_rows(ConstMatrixView src, const std::size_t* index, std::size_t count, Matrix& dst) {
-  dst.resize(count, src.cols());
-  for (std::size_t r = 0; r < count; ++r) {
-    const Scalar* from = src.row(index[r]);
-    std::copy(from, from + src.cols(), dst.row(r));
-  }
-}
 
 }  // namespace
 

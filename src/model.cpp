@@ -41,12 +41,6 @@ std::size_t class_of(ConstMatrixView y, std::size_t r, bool sparse) {
   return static_cast<std::size_t>(std::max_element(row, row + y.cols()) - row);
 }
 
-void gather(ConstMatrixView src, const std::size_t* index, std::size_t count, Matrix& dst) {
-  dst.resize(count, src.cols());
-  for (std::size_t r = 0; r < count; ++r) {
-    std::memcpy(dst.row(r), src.row(index[r]), src.cols() * sizeof(Scalar));
-  }
-}
 
 }  // namespace
 
@@ -808,9 +802,11 @@ History Model::fit_impl(TensorSpan xs, TensorSpan ys, const FitOptions& opt,
       const std::size_t begin = ctx.batch * opt.batch_size;
       const std::size_t count = std::min(opt.batch_size, n_train - begin);
       resize_buffers(count);
-      for (std::size_t j = 0; j < train_xs.size(); ++j) gather(train_xs[j], order.data() + begin, count, inputs_[j]);
+      for (std::size_t j = 0; j < train_xs.size(); ++j) {
+        gather_rows(train_xs[j], order.data() + begin, count, inputs_[j]);
+      }
       for (std::size_t o = 0; o < train_ys.size(); ++o) {
-        gather(train_ys[o], order.data() + begin, count, batch_y_[o]);
+        gather_rows(train_ys[o], order.data() + begin, count, batch_y_[o]);
         batch_ys[o] = batch_y_[o];
       }
       batch_w.resize(all_weights.empty() ? 0 : count);

@@ -33,6 +33,9 @@ void axpy(Scalar alpha, ConstMatrixView x, MatrixView y);
 void scale(MatrixView x, Scalar alpha);
 /// Fills with a value.
 void fill(MatrixView x, Scalar value);
+/// dst (count, F) ← the rows index[0 … count) of src (·, F), resizing dst (within its capacity:
+/// no allocation once it has held a batch). Rows are copied in parallel for large batches.
+void gather_rows(ConstMatrixView src, const std::size_t* index, std::size_t count, Matrix& dst);
 
 /// While alive, denormal floats are flushed to zero (FTZ and DAZ in MXCSR) on the calling thread
 /// and every OpenMP worker; the previous modes are restored on destruction. fit() holds one:

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "mlp/parallel.hpp"
 #include "mlp/error.hpp"
@@ -72,6 +73,21 @@ void scale(MatrixView x, Scalar alpha) {
 
 void fill(MatrixView x, Scalar value) {
   for (std::size_t r = 0; r < x.rows(); ++r) std::fill(x.row(r), x.row(r) + x.cols(), value);
+}
+
+void gather_rows(ConstMatrixView src, const std::size_t* index, std::size_t count, Matrix& dst) {
+  dst.resize(count, src.cols());
+  const std::size_t cols = src.cols();
+  for (std::size_t r = 0; r < count; ++r) {
+    if (index[r] >= src.rows()) {
+      throw Error("gather_rows: row " + std::to_string(index[r]) + " of a matrix with " +
+                  std::to_string(src.rows()) + " rows");
+    }
+  }
+  Scalar* out = dst.data();
+  parallel_for(count, count * cols, [=](std::size_t r) {
+    std::memcpy(out + r * cols, src.row(index[r]), cols * sizeof(Scalar));
+  });
 }
 
 #if defined(__x86_64__)
