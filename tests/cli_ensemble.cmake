@@ -6,21 +6,7 @@
 # Variables: CMD (the mlp binary), CONFIG (tests/configs/mnist_subset.toml), EXAMPLES (examples/),
 # DATA (tests/data), WORK (scratch dir).
 file(REMOVE_RECURSE "${WORK}")
-function(run)
-  execute_process(COMMAND ${CMD} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL 0)
-    message(FATAL_ERROR "mlp ${ARGN}: exit code ${code}\n${out}\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-endfunction()
-# Runs mlp and checks the exit code and the exact last line of stderr.
-function(expect_error code message)
-  execute_process(COMMAND ${CMD} ${ARGN} RESULT_VARIABLE got OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  string(STRIP "${err}" err)
-  if(NOT got EQUAL code OR NOT err STREQUAL message)
-    message(FATAL_ERROR "mlp ${ARGN}: exit code ${got} (expected ${code}), stderr:\n${err}\nexpected:\n${message}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake)
 
 set(images ${DATA}/mnist-subset-t10k-images-idx3-ubyte.gz)
 set(labels ${DATA}/mnist-subset-t10k-labels-idx1-ubyte.gz)

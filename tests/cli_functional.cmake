@@ -6,13 +6,7 @@
 # Sequential); an ensemble of graphs is refused; a graph with one input trains on IDX images.
 # Variables: CMD (the mlp binary), EXAMPLES (examples/), DATA (tests/data), WORK (scratch dir).
 file(REMOVE_RECURSE "${WORK}")
-function(run)
-  execute_process(COMMAND ${CMD} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL 0)
-    message(FATAL_ERROR "mlp ${ARGN}: exit code ${code}\n${out}\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake)
 set(config ${EXAMPLES}/housing_wide_deep.toml)
 set(csv ${DATA}/tabular/california_housing.csv)
 set(quick --set fit.epochs=3 --set fit.verbose=2)

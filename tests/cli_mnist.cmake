@@ -5,13 +5,7 @@
 # Variables: CMD (the mlp binary), CONFIG (tests/configs/mnist_subset.toml), WORK (scratch dir),
 # DATA (tests/data), SCRIPTS (tests/), PYTHON (python3, may be empty).
 file(REMOVE_RECURSE "${WORK}")
-function(run)
-  execute_process(COMMAND ${CMD} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL 0)
-    message(FATAL_ERROR "mlp ${ARGN}: exit code ${code}\n${out}\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake)
 
 run(train ${CONFIG} --run-dir ${WORK}/a --set fit.verbose=2 --set fit.threads=2)
 foreach(f config.toml model.safetensors checkpoint.safetensors history.csv metrics.json train.log learning_curves.png weights.png)

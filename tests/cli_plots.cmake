@@ -6,13 +6,7 @@
 # Variables: CMD (the mlp binary), CONFIG (tests/configs/mnist_subset.toml), EXAMPLES (examples/),
 # DATA (tests/data), WORK (scratch dir).
 file(REMOVE_RECURSE "${WORK}")
-function(run)
-  execute_process(COMMAND ${CMD} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL 0)
-    message(FATAL_ERROR "mlp ${ARGN}: exit code ${code}\n${out}\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake)
 # A PNG (its 8-byte signature) of at least min_bytes.
 function(expect_png path min_bytes)
   if(NOT EXISTS ${path})

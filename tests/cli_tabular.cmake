@@ -3,13 +3,7 @@
 # (breast cancer) and regression with a text column and missing values (California housing).
 # Variables: CMD (the mlp binary), EXAMPLES (examples/), DATA (tests/data), WORK (scratch dir).
 file(REMOVE_RECURSE "${WORK}")
-function(run)
-  execute_process(COMMAND ${CMD} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL 0)
-    message(FATAL_ERROR "mlp ${ARGN}: exit code ${code}\n${out}\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake)
 
 # Binary: one sigmoid unit, binary cross-entropy, accuracy and AUC on a seeded 20% test split.
 run(train ${EXAMPLES}/breast_cancer_binary.toml --run-dir ${WORK}/cancer --set fit.verbose=0)
