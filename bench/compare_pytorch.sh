@@ -14,7 +14,9 @@
 # mlp runs with the environment as is; its GEMM (oneDNN) picks its kernels from the CPU itself.
 # Reported: median seconds per epoch excluding the first, samples/s, total seconds, test accuracy,
 # peak RSS, the ratio PyTorch / mlp, GEMM GFLOP/s per epoch against the FMA peak
-# (bench/peak_flops.cpp), inference samples/s at batch 1024 and batch-1 latency. Each run's line is
+# (bench/peak_flops.cpp), the GEMM limit of an epoch (the step's eight products timed alone by
+# bench_gemm, times the steps of an epoch) and the epoch's ratio to it, inference samples/s at batch
+# 1024 and batch-1 latency. Each run's line is
 # appended to bench/results.csv (commit, date, machine), so that a regression shows up there
 # (RESULTS_CSV and RESULTS_PLOT_DIR redirect the CSV and the scaling plot, e.g. for a trial run).
 set -euo pipefail
@@ -28,7 +30,7 @@ epochs=${1:-$([[ $mode == scaling ]] && echo 2 || echo 5)}
 scripts/bootstrap --bench >/dev/null
 build=${MLP_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j"$(nproc)" --target mlp_cli bench_compare_fit bench_peak_flops >/dev/null
+cmake --build "$build" -j"$(nproc)" --target mlp_cli bench_compare_fit bench_peak_flops bench_gemm >/dev/null
 "$build"/mlp data fetch mnist >/dev/null
 data=${MLP_DATA_DIR:-$HOME/.cache/mlp/datasets}/mnist
 
@@ -64,8 +66,18 @@ run() {
   done
 }
 
+# gemm_limit THREADS: the seconds of one reference training step's eight products alone (oneDNN,
+# bench/bench_gemm.cpp, the batch-128 shapes), so that an epoch can be compared with its GEMM floor.
+gemm_limit() {
+  OMP_NUM_THREADS=$1 "$build"/bench/bench_gemm --benchmark_filter='BM_gemm/M:(128|256|784)/' \
+    --benchmark_min_time=0.3 --benchmark_format=json 2>/dev/null |
+    "$py" -c 'import json, sys; b = json.load(sys.stdin)["benchmarks"]
+print(json.dumps({"threads": '"$1"', "products": len(b), "step_seconds": sum(x["real_time"] for x in b) * 1e-9}))'
+}
+
 if [[ $mode == reference ]]; then
   for threads in 2 1; do
+    echo "gemm: $(gemm_limit "$threads")" | tee -a "$results"
     run "reference/${threads}t" "$threads" --epochs "$epochs" --predict
   done
 else

@@ -29,12 +29,16 @@ def main():
     p.add_argument("--plot")
     a = p.parse_args()
 
-    peak, runs = None, {}
+    peak, runs, gemm = None, {}, {}
     with open(a.results) as f:
         for line in f:
             label, rest = line.split(" ", 1)
             if label == "peak:":
                 peak = json.loads(rest)
+                continue
+            if label == "gemm:":
+                g = json.loads(rest)
+                gemm[g["threads"]] = g
                 continue
             config, js = rest.split(" ", 1)
             runs.setdefault(label, {})[config] = json.loads(js)
@@ -72,6 +76,13 @@ def main():
             line += (f"; inference {mlp['predict_samples_per_s'] / best['predict_samples_per_s']:.2f}x the samples/s "
                      f"at batch 1024, batch-1 latency {mlp['latency_us']:.1f} vs {best['latency_us']:.1f} µs")
         print(line)
+        g = gemm.get(mlp["threads"])
+        if g and mlp["batch"] == 128:
+            # The last batch of an epoch is smaller: count steps as samples / batch.
+            limit = g["step_seconds"] * 60000 / 128
+            print(f"{label}: GEMM limit {limit:.3f} s per epoch ({g['products']} products of a step timed alone, "
+                  f"{1e6 * g['step_seconds']:.0f} µs); mlp's epoch is {median_epoch(mlp) / limit:.2f}x it, "
+                  f"PyTorch's best {median_epoch(best) / limit:.2f}x")
     print(f"FMA peak ({peak['isa']}): {peak['gflops_1_thread']} GFLOP/s on 1 thread, "
           f"{peak['gflops_all_threads']} on {peak['threads']}")
 
