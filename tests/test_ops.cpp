@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "mlp/error.hpp"
 #include "mlp/matrix.hpp"
@@ -91,6 +92,45 @@ TEST(RowHelpers, AddRowVectorSumRowsAxpyScale) {
     for (std::size_t r = 0; r < 1000; ++r) serial += big(r, c);
     EXPECT_EQ(s1[c], serial);
     EXPECT_EQ(s1[c], s2[c]);
+  }
+}
+
+TEST(GatherRows, CopiesTheIndexedRowsSeriallyAndInParallelAndRejectsBadRows) {
+  // 300 × 200 source: a gather of 256 rows (51,200 elements) takes the parallel path at 2
+  // threads, one of 3 rows the serial one; both must copy exactly the indexed rows, in order, and
+  // reuse the destination's storage.
+  Rng rng(4);
+  const Matrix src = random_matrix(300, 200, rng);
+  std::vector<std::size_t> index(256);
+  for (std::size_t i = 0; i < index.size(); ++i) index[i] = (i * 37 + 11) % 300;
+  Matrix dst;
+  for (int threads : {1, 2}) {
+    const int saved = num_threads();
+    set_num_threads(threads);
+    gather_rows(src, index.data(), index.size(), dst);
+    set_num_threads(saved);
+    ASSERT_EQ(dst.rows(), 256u);
+    ASSERT_EQ(dst.cols(), 200u);
+    for (std::size_t r = 0; r < index.size(); ++r) {
+      for (std::size_t c = 0; c < 200; ++c) ASSERT_EQ(dst(r, c), src(index[r], c)) << r << "," << c;
+    }
+  }
+  const Scalar* storage = dst.data();
+  const std::size_t few[] = {299, 0, 299};
+  gather_rows(src, few, 3, dst);
+  EXPECT_EQ(dst.data(), storage);  // shrinking keeps the buffer: no allocation per batch
+  ASSERT_EQ(dst.rows(), 3u);
+  for (std::size_t c = 0; c < 200; ++c) {
+    EXPECT_EQ(dst(0, c), src(299, c));
+    EXPECT_EQ(dst(1, c), src(0, c));
+    EXPECT_EQ(dst(2, c), src(299, c));
+  }
+  const std::size_t bad[] = {3, 300};
+  try {
+    gather_rows(src, bad, 2, dst);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "gather_rows: row 300 of a matrix with 300 rows");
   }
 }
 
