@@ -41,18 +41,14 @@ void parallel_threads(std::size_t work, F&& f) {
 /// For loops the compiler should vectorise: the body is a plain loop over [begin, end).
 template <class F>
 void parallel_chunks(std::size_t n, std::size_t work, F&& f) {
-  const int threads = omp_get_max_threads();
-  if (work >= kParallelWork && n > 1 && threads > 1) {
-#pragma omp parallel num_threads(threads)
-    {
-      const auto t = static_cast<std::size_t>(omp_get_thread_num());
-      const auto count = static_cast<std::size_t>(omp_get_num_threads());
-      const std::size_t begin = n * t / count, end = n * (t + 1) / count;
-      if (begin < end) f(begin, end);
-    }
-  } else {
+  if (n <= 1) {
     f(std::size_t{0}, n);
+    return;
   }
+  parallel_threads(work, [&](std::size_t t, std::size_t count) {
+    const std::size_t begin = n * t / count, end = n * (t + 1) / count;
+    if (begin < end) f(begin, end);
+  });
 }
 
 }  // namespace mlp

@@ -41,8 +41,7 @@ void AlphaDropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   const auto sa = static_cast<Scalar>(a), sb = static_cast<Scalar>(b);
   const auto dropped = static_cast<Scalar>(a * kAlphaP + b);
   const std::size_t rows = x.rows(), cols = x.cols();
-  layer_detail::KeepMask::check_width(cols, "AlphaDropout");
-  const auto width = static_cast<std::uint32_t>(cols);
+  const std::uint32_t width = layer_detail::KeepMask::width(cols, "AlphaDropout");
   dscale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
   Scalar* dscale = dscale_.data();
   parallel_for(rows, rows * cols, [=](std::size_t r) {

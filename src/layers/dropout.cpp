@@ -30,8 +30,7 @@ void Dropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   const layer_detail::KeepMask mask(key, options_.rate);
   const auto keep_scale = static_cast<Scalar>(1.0 / (1.0 - options_.rate));
   const std::size_t rows = x.rows(), cols = x.cols();
-  layer_detail::KeepMask::check_width(cols, "Dropout");
-  const auto width = static_cast<std::uint32_t>(cols);
+  const std::uint32_t width = layer_detail::KeepMask::width(cols, "Dropout");
   scale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
   Scalar* scale = scale_.data();
   // Captured by value: loads through the closure would keep the loop from vectorising.

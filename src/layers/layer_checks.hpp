@@ -64,11 +64,12 @@ inline std::uint32_t mix32(std::uint32_t x) {
 struct KeepMask {
   std::uint32_t k0, k1, threshold;
 
-  /// The row width a mask loop can count in 32 bits (checked by the layers before masking).
-  static void check_width(std::size_t cols, std::string_view layer) {
+  /// A row width as the 32-bit count a mask loop runs over; throws for wider rows.
+  static std::uint32_t width(std::size_t cols, std::string_view layer) {
     if (cols > 0xffffffffU) {
       throw Error(std::string(layer) + ": rows of more than 2^32 - 1 features are not supported");
     }
+    return static_cast<std::uint32_t>(cols);
   }
 
   KeepMask(std::uint64_t key, double rate)
