@@ -4,10 +4,12 @@
 // RSS and (with --predict) inference throughput. bench/pytorch_mlp.py prints the same line for
 // PyTorch, for the identical model, data, initialization, optimizer, batch size and threads.
 //   bench_compare_fit --data DIR [--epochs 5] [--batch 128] [--hidden 256,256] [--dropout 0.45]
-//                     [--threads 2] [--seed 1] [--predict]
+//                     [--threads 2] [--seed 1] [--predict] [--float-inputs]
 // The model: 784 → Dense(h, relu) → Dropout → … → Dense(10, softmax), glorot_uniform kernels and
 // zero biases (Keras' defaults), Adam (lr 1e-3, β 0.9/0.999, ε 1e-7), categorical cross-entropy,
-// shuffled every epoch. Pixels are scaled to [0, 1].
+// shuffled every epoch. Pixels are scaled to [0, 1]: kept as bytes and scaled as each batch is
+// gathered (InputView, what `mlp train` does), or with --float-inputs converted to floats up
+// front (4x the memory; the same bits, so the two runs differ only in time and RSS).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -33,6 +35,7 @@ struct Args {
   int threads = 2;
   std::uint64_t seed = 1;
   bool predict = false;
+  bool float_inputs = false;
 };
 
 Args parse(int argc, char** argv) {
@@ -61,6 +64,8 @@ Args parse(int argc, char** argv) {
       a.seed = std::stoull(value());
     } else if (k == "--predict") {
       a.predict = true;
+    } else if (k == "--float-inputs") {
+      a.float_inputs = true;
     } else {
       throw Error("unknown argument " + k);
     }
@@ -99,10 +104,17 @@ int main(int argc, char** argv) try {
   const Args args = parse(argc, argv);
   set_num_threads(args.threads);
   const std::string dir = args.data + "/";
-  const Matrix x_train = idx_to_matrix(read_idx(dir + "train-images-idx3-ubyte"), 1.0 / 255);
+  const ByteMatrix train_bytes = idx_to_bytes(read_idx(dir + "train-images-idx3-ubyte"));
+  const ByteMatrix test_bytes = idx_to_bytes(read_idx(dir + "t10k-images-idx3-ubyte"));
   const Matrix y_train = one_hot(read_idx(dir + "train-labels-idx1-ubyte"), 10);
-  const Matrix x_test = idx_to_matrix(read_idx(dir + "t10k-images-idx3-ubyte"), 1.0 / 255);
   const Matrix y_test = one_hot(read_idx(dir + "t10k-labels-idx1-ubyte"), 10);
+  Matrix train_floats, test_floats;
+  if (args.float_inputs) {
+    train_floats = to_matrix(InputView(train_bytes, 1.0 / 255));
+    test_floats = to_matrix(InputView(test_bytes, 1.0 / 255));
+  }
+  const InputView x_train = args.float_inputs ? InputView(train_floats) : InputView(train_bytes, 1.0 / 255);
+  const InputView x_test = args.float_inputs ? InputView(test_floats) : InputView(test_bytes, 1.0 / 255);
 
   Sequential model({.seed = args.seed});
   model.add<InputLayer>({.shape = {784}});
@@ -135,7 +147,8 @@ int main(int argc, char** argv) try {
   const Logs test = model.evaluate(x_test, y_test, {.batch_size = 1024});
 
   std::ostringstream out;
-  out << "{\"impl\": \"mlp\", \"gemm\": \"" << gemm_backend() << "\", \"threads\": " << args.threads
+  out << "{\"impl\": \"mlp\", \"gemm\": \"" << gemm_backend() << "\", \"inputs\": \""
+      << (args.float_inputs ? "floats" : "bytes") << "\", \"threads\": " << args.threads
       << ", \"batch\": " << args.batch << ", \"params\": " << model.count_params()
       << ", \"epoch_seconds\": " << json_list(timer.seconds) << ", \"total_seconds\": " << total
       << ", \"test_accuracy\": " << test.at("accuracy") << ", \"gflop_per_epoch\": " << flop / 1e9;
@@ -150,7 +163,7 @@ int main(int argc, char** argv) try {
     }
     std::vector<double> lat;
     for (int r = 0; r < 2200; ++r) {
-      const ConstMatrixView one = x_test.view().row_range(static_cast<std::size_t>(r) % x_test.rows(), 1);
+      const InputView one = x_test.row_range(static_cast<std::size_t>(r) % x_test.rows(), 1);
       const auto t0 = Clock::now();
       const Matrix p = model.predict(one, 1);
       if (r >= 200) lat.push_back(std::chrono::duration<double>(Clock::now() - t0).count());

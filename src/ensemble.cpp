@@ -143,7 +143,7 @@ VotingEnsemble::VotingEnsemble(std::vector<std::unique_ptr<Model>> models, Votin
   preds_.resize(n);
 }
 
-void VotingEnsemble::predict_members(ConstMatrixView x) {
+void VotingEnsemble::predict_members(InputView x) {
   for (std::size_t m = 0; m < models_.size(); ++m) preds_[m] = models_[m]->predict(x, options_.batch_size);
 }
 
@@ -188,12 +188,12 @@ void VotingEnsemble::vote(const Matrix& average, std::vector<std::size_t>& class
   }
 }
 
-Matrix VotingEnsemble::predict(ConstMatrixView x) {
+Matrix VotingEnsemble::predict(InputView x) {
   predict_members(x);
   return average();
 }
 
-std::vector<std::size_t> VotingEnsemble::predict_classes(ConstMatrixView x) {
+std::vector<std::size_t> VotingEnsemble::predict_classes(InputView x) {
   if (task_ == EnsembleTask::kRegression) throw Error("VotingEnsemble::predict_classes: the members are regressors");
   predict_members(x);
   std::vector<std::size_t> classes;
@@ -201,7 +201,7 @@ std::vector<std::size_t> VotingEnsemble::predict_classes(ConstMatrixView x) {
   return classes;
 }
 
-EnsembleScores VotingEnsemble::evaluate(ConstMatrixView x, ConstMatrixView y) {
+EnsembleScores VotingEnsemble::evaluate(InputView x, ConstMatrixView y) {
   if (y.rows() != x.rows()) {
     throw Error("VotingEnsemble::evaluate: " + str(x.rows()) + " samples but " + str(y.rows()) + " labels");
   }

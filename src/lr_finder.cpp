@@ -54,7 +54,7 @@ void suggest_learning_rate(LrFinderResult& result) {
   }
 }
 
-LrFinderResult find_learning_rate(Model& model, ConstMatrixView x, ConstMatrixView y,
+LrFinderResult find_learning_rate(Model& model, InputView x, ConstMatrixView y,
                                   const LrFinderOptions& options) {
   if (!model.compiled()) fail("the model must be compiled first (it gives the loss and the optimizer)");
   if (!std::isfinite(options.start_lr) || !std::isfinite(options.end_lr) || options.start_lr <= 0) {
@@ -93,7 +93,7 @@ LrFinderResult find_learning_rate(Model& model, ConstMatrixView x, ConstMatrixVi
       position = 0;
     }
     const std::size_t count = std::min(batch, n - position);
-    gather_rows(x, order.data() + position, count, xb);
+    x.gather(order.data() + position, count, xb);
     gather_rows(y, order.data() + position, count, yb);
     position += count;
 

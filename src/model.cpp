@@ -334,7 +334,7 @@ void Model::prepare() {
   ready_ = true;
 }
 
-void Model::ensure_ready(const char* what, TensorSpan xs) {
+void Model::ensure_ready(const char* what, InputSpan xs) {
   require_compiled(what);
   if (!built_ && xs.size() == 1) build_chain(Shape{xs[0].cols()});
   if (!ready_) prepare();
@@ -402,7 +402,7 @@ void Model::require_compiled(const char* what) const {
 
 // ---- Data checks ----
 
-void Model::check_data(const char* what, TensorSpan xs, TensorSpan ys) const {
+void Model::check_data(const char* what, InputSpan xs, TensorSpan ys) const {
   // Formatted only on the error path: this runs every batch and must not allocate.
   const auto at = [&] { return where(what); };
   const bool one_in = input_shapes_.size() == 1, one_out = output_layers_.size() == 1;

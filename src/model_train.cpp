@@ -179,19 +179,19 @@ void Model::metric_logs(Logs& logs) const {
   }
 }
 
-double Model::compute_gradients_impl(TensorSpan xs, TensorSpan ys, std::span<const Scalar> weights) {
+double Model::compute_gradients_impl(InputSpan xs, TensorSpan ys, std::span<const Scalar> weights) {
   ensure_ready("compute_gradients", xs);
   check_data("compute_gradients", xs, ys);
   const std::size_t n = xs[0].rows();
   resize_buffers(n);
-  for (std::size_t j = 0; j < xs.size(); ++j) copy(xs[j], inputs_[j]);
+  for (std::size_t j = 0; j < xs.size(); ++j) xs[j].copy_rows(0, n, inputs_[j]);
   forward_batch(n, Mode::kTrain);
   const double loss = batch_loss(ys, weights, n);
   backward_batch(ys, weights, n);
   return loss;
 }
 
-double Model::train_on_batch_impl(TensorSpan xs, TensorSpan ys, std::span<const Scalar> sample_weight) {
+double Model::train_on_batch_impl(InputSpan xs, TensorSpan ys, std::span<const Scalar> sample_weight) {
   ensure_ready("train_on_batch", xs);
   check_data("train_on_batch", xs, ys);
   const std::size_t n = xs[0].rows();
@@ -203,7 +203,7 @@ double Model::train_on_batch_impl(TensorSpan xs, TensorSpan ys, std::span<const 
   reset_metrics();
   const ScopedFlushDenormals flush_denormals;
   resize_buffers(n);
-  for (std::size_t j = 0; j < xs.size(); ++j) copy(xs[j], inputs_[j]);
+  for (std::size_t j = 0; j < xs.size(); ++j) xs[j].copy_rows(0, n, inputs_[j]);
   return train_step(ys, sample_weight, n);
 }
 
@@ -225,7 +225,7 @@ void Model::make_sample_weights(ConstMatrixView y, std::span<const Scalar> base,
   }
 }
 
-History Model::fit_impl(TensorSpan xs, TensorSpan ys, const FitOptions& opt,
+History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
                    const std::vector<Callback*>& callbacks) {
   ensure_ready("fit", xs);
   check_data("fit", xs, ys);
@@ -254,7 +254,8 @@ History Model::fit_impl(TensorSpan xs, TensorSpan ys, const FitOptions& opt,
 
   // Validation data: explicit, or the last fraction of the samples before shuffling (Keras).
   std::size_t n_train = n_all;
-  Tensors val_xs, val_ys;
+  Inputs val_xs;
+  Tensors val_ys;
   if (opt.validation_x) {
     val_xs = {*opt.validation_x};
     val_ys = {*opt.validation_y};
@@ -270,12 +271,13 @@ History Model::fit_impl(TensorSpan xs, TensorSpan ys, const FitOptions& opt,
       throw Error(at + "validation_split " + std::to_string(opt.validation_split) + " of " + std::to_string(n_all) +
                   " samples leaves no validation sample");
     }
-    for (ConstMatrixView x : xs) val_xs.push_back(x.row_range(n_train, n_all - n_train));
+    for (const InputView& x : xs) val_xs.push_back(x.row_range(n_train, n_all - n_train));
     for (ConstMatrixView y : ys) val_ys.push_back(y.row_range(n_train, n_all - n_train));
   }
   if (n_train == 0) throw Error(at + "no training samples");
-  Tensors train_xs, train_ys;
-  for (ConstMatrixView x : xs) train_xs.push_back(x.row_range(0, n_train));
+  Inputs train_xs;
+  Tensors train_ys;
+  for (const InputView& x : xs) train_xs.push_back(x.row_range(0, n_train));
   for (ConstMatrixView y : ys) train_ys.push_back(y.row_range(0, n_train));
 
   std::vector<Scalar> all_weights;
@@ -343,7 +345,7 @@ History Model::fit_impl(TensorSpan xs, TensorSpan ys, const FitOptions& opt,
       const std::size_t count = std::min(opt.batch_size, n_train - begin);
       resize_buffers(count);
       for (std::size_t j = 0; j < train_xs.size(); ++j) {
-        gather_rows(train_xs[j], order.data() + begin, count, inputs_[j]);
+        train_xs[j].gather(order.data() + begin, count, inputs_[j]);
       }
       for (std::size_t o = 0; o < train_ys.size(); ++o) {
         gather_rows(train_ys[o], order.data() + begin, count, batch_y_[o]);
@@ -412,7 +414,7 @@ void Model::resume(const TrainingState& state, const std::vector<Callback*>& cal
 
 // ---- evaluate and predict ----
 
-Logs Model::evaluate_impl(TensorSpan xs, TensorSpan ys, const EvaluateOptions& opt) {
+Logs Model::evaluate_impl(InputSpan xs, TensorSpan ys, const EvaluateOptions& opt) {
   ensure_ready("evaluate", xs);
   check_data("evaluate", xs, ys);
   const std::string at = where("evaluate");
@@ -431,7 +433,7 @@ Logs Model::evaluate_impl(TensorSpan xs, TensorSpan ys, const EvaluateOptions& o
   for (std::size_t begin = 0; begin < n; begin += opt.batch_size) {
     const std::size_t count = std::min(opt.batch_size, n - begin);
     resize_buffers(count);
-    for (std::size_t j = 0; j < xs.size(); ++j) copy(xs[j].row_range(begin, count), inputs_[j]);
+    for (std::size_t j = 0; j < xs.size(); ++j) xs[j].copy_rows(begin, count, inputs_[j]);
     forward_batch(count, Mode::kInference);
     for (std::size_t o = 0; o < ys.size(); ++o) targets[o] = ys[o].row_range(begin, count);
     const auto w = opt.sample_weight.empty() ? opt.sample_weight : opt.sample_weight.subspan(begin, count);
@@ -447,7 +449,7 @@ Logs Model::evaluate_impl(TensorSpan xs, TensorSpan ys, const EvaluateOptions& o
   return logs;
 }
 
-std::vector<Matrix> Model::predict_impl(TensorSpan xs, std::size_t batch_size) {
+std::vector<Matrix> Model::predict_impl(InputSpan xs, std::size_t batch_size) {
   if (!built_) throw Error(where("predict") + "model '" + options_.name + "' is not built");
   check_data("predict", xs, TensorSpan{});
   if (batch_size == 0) throw Error(where("predict") + "batch_size must be positive, got 0");
@@ -457,7 +459,7 @@ std::vector<Matrix> Model::predict_impl(TensorSpan xs, std::size_t batch_size) {
   for (std::size_t begin = 0; begin < n; begin += batch_size) {
     const std::size_t count = std::min(batch_size, n - begin);
     resize_buffers(count);
-    for (std::size_t j = 0; j < xs.size(); ++j) copy(xs[j].row_range(begin, count), inputs_[j]);
+    for (std::size_t j = 0; j < xs.size(); ++j) xs[j].copy_rows(begin, count, inputs_[j]);
     forward_batch(count, Mode::kInference);
     for (std::size_t o = 0; o < out.size(); ++o) {
       copy(output_view(output_layers_[o], count), out[o].view().row_range(begin, count));
@@ -466,7 +468,7 @@ std::vector<Matrix> Model::predict_impl(TensorSpan xs, std::size_t batch_size) {
   return out;
 }
 
-Matrix Model::predict(ConstMatrixView x, std::size_t batch_size) {
+Matrix Model::predict(InputView x, std::size_t batch_size) {
   if (built_ && output_layers_.size() != 1) {
     throw Error(where("predict") + "model '" + options_.name + "' has " + std::to_string(output_layers_.size()) +
                 " outputs; pass its inputs as Tensors to get them all");

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -55,6 +56,11 @@ TEST(Datasets, FashionMnistFromTheDebianPackageThenFromTheCache) {
   EXPECT_EQ(d.x_train.rows(), 60000u);
   EXPECT_EQ(d.x_train.cols(), 784u);
   EXPECT_EQ(d.x_test.rows(), 10000u);
+  // Raw pixels, as bytes: the full 0..255 range, and the 784 bytes of each image are there.
+  const auto [lo, hi] = std::minmax_element(d.x_train.values().begin(), d.x_train.values().end());
+  EXPECT_EQ(int{*lo}, 0);
+  EXPECT_EQ(int{*hi}, 255);
+  EXPECT_EQ(d.x_train.size(), 60000u * 784u);
   EXPECT_EQ(d.class_names[9], "Ankle boot");
   for (std::size_t c = 0; c < 10; ++c) {
     EXPECT_EQ(d.train_label_counts[c], 6000u);

@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "mlp/input.hpp"
 #include "mlp/matrix.hpp"
 #include "mlp/sequential.hpp"
 
@@ -73,12 +74,12 @@ class VotingEnsemble {
                           std::vector<std::string> names = {});
 
   /// The weighted average of the members' outputs, (N, output width).
-  Matrix predict(ConstMatrixView x);
+  Matrix predict(InputView x);
   /// The voted class of each sample (classifiers only).
-  std::vector<std::size_t> predict_classes(ConstMatrixView x);
+  std::vector<std::size_t> predict_classes(InputView x);
   /// Accuracy and loss against labels: one-hot (N, C), class indices (N, 1), or for a binary
   /// model 0/1 labels (N, 1); for regression, targets (N, output width) and only the loss.
-  EnsembleScores evaluate(ConstMatrixView x, ConstMatrixView y);
+  EnsembleScores evaluate(InputView x, ConstMatrixView y);
 
   std::size_t size() const { return models_.size(); }
   Model& member(std::size_t i) { return *models_.at(i); }
@@ -90,7 +91,7 @@ class VotingEnsemble {
 
  private:
   /// Each member's predictions of x, in order, into preds_.
-  void predict_members(ConstMatrixView x);
+  void predict_members(InputView x);
   void vote(const Matrix& average, std::vector<std::size_t>& classes) const;
   Matrix average() const;
 

@@ -16,6 +16,7 @@
 #include "mlp/ensemble.hpp"
 #include "mlp/error.hpp"
 #include "mlp/initializer.hpp"
+#include "mlp/input.hpp"
 #include "mlp/io/idx.hpp"
 #include "mlp/layer.hpp"
 #include "mlp/layers/activation.hpp"

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "mlp/callback.hpp"
+#include "mlp/input.hpp"
 #include "mlp/layer.hpp"
 #include "mlp/loss.hpp"
 #include "mlp/metric.hpp"
@@ -75,7 +76,8 @@ struct CompileOptions {
   std::vector<OutputCompileOptions> outputs;
 };
 
-/// Data of a model with several inputs or outputs: one matrix per input (or output), in order.
+/// Targets of a model with several outputs: one matrix per output, in order. (Inputs, one per
+/// input, are InputViews: floats or bytes, mlp/input.hpp.)
 using Tensors = std::vector<ConstMatrixView>;
 /// The same without owning the list (what the methods work on; no allocation per call).
 using TensorSpan = std::span<const ConstMatrixView>;
@@ -88,8 +90,10 @@ struct FitOptions {
   double validation_split = 0;
   /// Explicit validation data; overrides validation_split. validation_x/_y for a model with one
   /// input and one output, validation_inputs/_targets for any model.
-  std::optional<ConstMatrixView> validation_x, validation_y;
-  Tensors validation_inputs, validation_targets;
+  std::optional<InputView> validation_x;
+  std::optional<ConstMatrixView> validation_y;
+  Inputs validation_inputs;
+  Tensors validation_targets;
   bool shuffle = true;
   /// Class index → weight; multiplies the sample weight of each sample of that class (models
   /// with one output).
@@ -147,40 +151,41 @@ class Model {
   void build(const Shape& input_shape);
   void compile(CompileOptions options);
 
-  // ---- Training and inference; xs/ys one matrix per input/output, in order ----
-  History fit(const Tensors& xs, const Tensors& ys, const FitOptions& options = {},
+  // ---- Training and inference; xs one InputView per input (a Matrix, a view, or bytes with
+  // their scaling), ys one matrix per output, in order ----
+  History fit(const Inputs& xs, const Tensors& ys, const FitOptions& options = {},
               const std::vector<Callback*>& callbacks = {}) {
     return fit_impl(xs, ys, options, callbacks);
   }
-  History fit(ConstMatrixView x, ConstMatrixView y, const FitOptions& options = {},
+  History fit(InputView x, ConstMatrixView y, const FitOptions& options = {},
               const std::vector<Callback*>& callbacks = {}) {
     return fit_impl({&x, 1}, {&y, 1}, options, callbacks);
   }
   /// Total loss (with regularization) and every compiled metric, without the "val_" prefix; with
   /// several outputs also "<output>_loss" and "<output>_<metric>".
-  Logs evaluate(const Tensors& xs, const Tensors& ys, const EvaluateOptions& options = {}) {
+  Logs evaluate(const Inputs& xs, const Tensors& ys, const EvaluateOptions& options = {}) {
     return evaluate_impl(xs, ys, options);
   }
-  Logs evaluate(ConstMatrixView x, ConstMatrixView y, const EvaluateOptions& options = {}) {
+  Logs evaluate(InputView x, ConstMatrixView y, const EvaluateOptions& options = {}) {
     return evaluate_impl({&x, 1}, {&y, 1}, options);
   }
   /// Outputs in inference mode (dropout off, batch normalization on moving statistics).
-  std::vector<Matrix> predict(const Tensors& xs, std::size_t batch_size = 32) { return predict_impl(xs, batch_size); }
+  std::vector<Matrix> predict(const Inputs& xs, std::size_t batch_size = 32) { return predict_impl(xs, batch_size); }
   /// The one output of a model with one input and one output.
-  Matrix predict(ConstMatrixView x, std::size_t batch_size = 32);
+  Matrix predict(InputView x, std::size_t batch_size = 32);
   /// One optimizer step on this batch; returns the batch loss (with regularization).
-  double train_on_batch(const Tensors& xs, const Tensors& ys, std::span<const Scalar> sample_weight = {}) {
+  double train_on_batch(const Inputs& xs, const Tensors& ys, std::span<const Scalar> sample_weight = {}) {
     return train_on_batch_impl(xs, ys, sample_weight);
   }
-  double train_on_batch(ConstMatrixView x, ConstMatrixView y, std::span<const Scalar> sample_weight = {}) {
+  double train_on_batch(InputView x, ConstMatrixView y, std::span<const Scalar> sample_weight = {}) {
     return train_on_batch_impl({&x, 1}, {&y, 1}, sample_weight);
   }
   /// Forward in training mode and backward: fills every params()[i]->grad with the gradient of
   /// the batch loss (with regularization), which it returns. No optimizer step.
-  double compute_gradients(const Tensors& xs, const Tensors& ys, std::span<const Scalar> sample_weight = {}) {
+  double compute_gradients(const Inputs& xs, const Tensors& ys, std::span<const Scalar> sample_weight = {}) {
     return compute_gradients_impl(xs, ys, sample_weight);
   }
-  double compute_gradients(ConstMatrixView x, ConstMatrixView y, std::span<const Scalar> sample_weight = {}) {
+  double compute_gradients(InputView x, ConstMatrixView y, std::span<const Scalar> sample_weight = {}) {
     return compute_gradients_impl({&x, 1}, {&y, 1}, sample_weight);
   }
 
@@ -240,17 +245,17 @@ class Model {
 
  private:
   struct OutputSlot;  // per output: loss, weight, metrics (model.cpp)
-  History fit_impl(TensorSpan xs, TensorSpan ys, const FitOptions& options, const std::vector<Callback*>& callbacks);
-  Logs evaluate_impl(TensorSpan xs, TensorSpan ys, const EvaluateOptions& options);
-  std::vector<Matrix> predict_impl(TensorSpan xs, std::size_t batch_size);
-  double train_on_batch_impl(TensorSpan xs, TensorSpan ys, std::span<const Scalar> sample_weight);
-  double compute_gradients_impl(TensorSpan xs, TensorSpan ys, std::span<const Scalar> sample_weight);
+  History fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& options, const std::vector<Callback*>& callbacks);
+  Logs evaluate_impl(InputSpan xs, TensorSpan ys, const EvaluateOptions& options);
+  std::vector<Matrix> predict_impl(InputSpan xs, std::size_t batch_size);
+  double train_on_batch_impl(InputSpan xs, TensorSpan ys, std::span<const Scalar> sample_weight);
+  double compute_gradients_impl(InputSpan xs, TensorSpan ys, std::span<const Scalar> sample_weight);
   std::string name_layer(Layer& layer, std::string name);
   void build_layer(std::size_t i);
   void finish_build();
   void prepare();
-  void ensure_ready(const char* what, TensorSpan xs);
-  void check_data(const char* what, TensorSpan xs, TensorSpan ys) const;
+  void ensure_ready(const char* what, InputSpan xs);
+  void check_data(const char* what, InputSpan xs, TensorSpan ys) const;
   void resize_buffers(std::size_t rows);
   /// Runs every layer on the input buffers (already filled) for the first `rows` rows.
   void forward_batch(std::size_t rows, Mode mode);

@@ -216,9 +216,9 @@ ImageDataset load_dataset(std::string_view name, const FetchOptions& options) {
   const std::size_t classes = spec.class_names.size();
   auto path = [&](std::size_t i) { return (dir / spec.files[i].name).string(); };
   const IdxArray train_labels = read_idx(path(1)), test_labels = read_idx(path(3));
-  data.x_train = idx_to_matrix(read_idx(path(0)));
+  data.x_train = idx_to_bytes(read_idx(path(0)));
   data.y_train = one_hot(train_labels, classes, path(1));
-  data.x_test = idx_to_matrix(read_idx(path(2)));
+  data.x_test = idx_to_bytes(read_idx(path(2)));
   data.y_test = one_hot(test_labels, classes, path(3));
   data.train_label_counts.assign(classes, 0);
   data.test_label_counts.assign(classes, 0);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/data/preprocessing.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -9,46 +10,59 @@
 
 namespace mlp {
 
-void Preprocessing::fit_standardize(ConstMatrixView x) {
+void Preprocessing::fit_standardize(InputView x) {
   if (x.rows() == 0) throw Error("standardize: no training samples to fit on");
   const std::size_t f = x.cols();
   mean.assign(f, 0.0);
   stddev.assign(f, 0.0);
-  // Two passes in double, column-wise, top to bottom: the same result at any thread count.
-  for (std::size_t r = 0; r < x.rows(); ++r) {
-    const Scalar* row = x.row(r);
+  // Two passes in double, column-wise, top to bottom: the same result at any thread count. The
+  // rows are decoded a block at a time (bytes never exist as floats all at once).
+  constexpr std::size_t kBlock = 256;
+  Matrix block;
+  const auto each_row = [&](auto&& f_row) {
+    for (std::size_t begin = 0; begin < x.rows(); begin += kBlock) {
+      const std::size_t count = std::min(kBlock, x.rows() - begin);
+      block.resize(count, f);
+      x.copy_rows(begin, count, block);
+      for (std::size_t r = 0; r < count; ++r) f_row(block.row(r));
+    }
+  };
+  each_row([&](const Scalar* row) {
     for (std::size_t j = 0; j < f; ++j) mean[j] += static_cast<double>(row[j]);
-  }
+  });
   for (auto& m : mean) m /= static_cast<double>(x.rows());
-  for (std::size_t r = 0; r < x.rows(); ++r) {
-    const Scalar* row = x.row(r);
+  each_row([&](const Scalar* row) {
     for (std::size_t j = 0; j < f; ++j) {
       const double d = static_cast<double>(row[j]) - mean[j];
       stddev[j] += d * d;
     }
-  }
+  });
   for (auto& s : stddev) {
     s = std::sqrt(s / static_cast<double>(x.rows()));
     if (!(s > 1e-12)) s = 1;  // a constant feature is only centred
   }
 }
 
-void Preprocessing::apply(MatrixView x) const {
-  if (standardizes() && x.cols() != mean.size()) {
-    throw Error("preprocessing: the data has " + std::to_string(x.cols()) + " features, standardisation was fitted on " +
+ColumnScaling Preprocessing::scaling(std::size_t cols) const {
+  if (standardizes() && cols != mean.size()) {
+    throw Error("preprocessing: the data has " + std::to_string(cols) + " features, standardisation was fitted on " +
                 std::to_string(mean.size()));
   }
-  const double inv = 1.0 / divide_by;
-  std::vector<Scalar> shift(x.cols(), 0), scale(x.cols(), static_cast<Scalar>(inv));
+  ColumnScaling s = ColumnScaling::divide_by(divide_by, cols);
   if (standardizes()) {
-    for (std::size_t j = 0; j < x.cols(); ++j) {
-      scale[j] = static_cast<Scalar>(inv / stddev[j]);
-      shift[j] = static_cast<Scalar>(mean[j] / stddev[j]);
+    const double inv = 1.0 / divide_by;
+    for (std::size_t j = 0; j < cols; ++j) {
+      s.scale[j] = static_cast<Scalar>(inv / stddev[j]);
+      s.shift[j] = static_cast<Scalar>(mean[j] / stddev[j]);
     }
   }
+  return s;
+}
+
+void Preprocessing::apply(MatrixView x) const {
+  const ColumnScaling s = scaling(x.cols());
   parallel_for(x.rows(), x.rows() * x.cols(), [&](std::size_t r) {
-    Scalar* row = x.row(r);
-    for (std::size_t j = 0; j < x.cols(); ++j) row[j] = row[j] * scale[j] - shift[j];
+    scale_shift_row(x.row(r), x.row(r), x.cols(), s.scale.data(), s.shift.data());
   });
 }
 

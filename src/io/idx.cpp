@@ -190,12 +190,27 @@ std::vector<std::uint8_t> read_file_decompressed(const std::string& path) {
   return bytes;
 }
 
-IdxArray read_idx(const std::string& path) { return decode_idx(read_file(path), path); }
+namespace {
+// Validates a raw IDX file's bytes (`extra`: a gzip file's inflated bytes past what the header
+// promises, counted, not kept) and turns them into the array, reusing their storage.
+IdxArray decode_raw(std::vector<std::uint8_t> bytes, std::size_t extra, const std::string& path);
+}  // namespace
+
+IdxArray read_idx(const std::string& path) {
+  std::vector<std::uint8_t> file = read_file(path);
+  if (!is_gzip(file)) return decode_raw(std::move(file), 0, path);  // no second copy of the data
+  return decode_idx(file, path);
+}
 
 IdxArray decode_idx(std::span<const std::uint8_t> file, const std::string& path) {
-  std::size_t extra = 0;  // bytes beyond `bytes` (a gzip file's data past what the header promises)
+  std::size_t extra = 0;
   std::vector<std::uint8_t> bytes =
       is_gzip(file) ? inflate_idx(file, path, extra) : std::vector<std::uint8_t>(file.begin(), file.end());
+  return decode_raw(std::move(bytes), extra, path);
+}
+
+namespace {
+IdxArray decode_raw(std::vector<std::uint8_t> bytes, std::size_t extra, const std::string& path) {
   if (bytes.size() < 4) throw Error(path + ": not an IDX file (only " + std::to_string(bytes.size()) + " bytes)");
   if (bytes[0] != 0 || bytes[1] != 0) {
     throw Error(path + ": wrong magic number (an IDX file starts with two zero bytes)");
@@ -231,6 +246,7 @@ IdxArray decode_idx(std::span<const std::uint8_t> file, const std::string& path)
   array.data = std::move(bytes);
   return array;
 }
+}  // namespace
 
 void write_idx(const std::string& path, const IdxArray& array) {
   const std::string at = path + ": cannot write IDX: ";
@@ -281,10 +297,15 @@ Matrix idx_to_matrix(const IdxArray& images, double scale) {
   const std::size_t n = images.dims.at(0);
   const std::size_t f = n == 0 ? 0 : images.data.size() / n;
   Matrix m(n, f);
-  for (std::size_t i = 0; i < images.data.size(); ++i) {
-    m[i] = static_cast<Scalar>(images.data[i] * scale);
-  }
+  const auto s = static_cast<Scalar>(scale);
+  for (std::size_t i = 0; i < images.data.size(); ++i) m[i] = static_cast<Scalar>(images.data[i]) * s;
   return m;
+}
+
+ByteMatrix idx_to_bytes(IdxArray images) {
+  const std::size_t n = images.dims.at(0);
+  const std::size_t f = n == 0 ? 0 : images.data.size() / n;
+  return {std::move(images.data), n, f};
 }
 
 Matrix one_hot(const IdxArray& labels, std::size_t classes, const std::string& path) {

@@ -102,7 +102,8 @@ TEST(GraphGradient, SharedTensorsMergesAndTwoWeightedOutputs) {
   for (std::size_t r = 0; r < 6; ++r) y_cls(r, (r * 2) % 3) = 1;
   const Matrix y_reg = gradcheck::random_matrix(6, 2, rng);
   const std::vector<Scalar> weights{1, 2, 0.5, 1, 1.5, 0.75};
-  const Tensors xs{xa, xb}, ys{y_cls, y_reg};
+  const Inputs xs{xa, xb};
+  const Tensors ys{y_cls, y_reg};
 
   const Rng::State frozen = model.noise_rng().state();
   auto loss = [&] {

@@ -54,9 +54,9 @@ int run_fetch(const DataArgs& args) {
 
 int run_info(const DataArgs& args) {
   const ImageDataset d = load_dataset(args.name, args.fetch_options());
-  auto range = [](const Matrix& m) {
+  auto range = [](const ByteMatrix& m) {
     const auto [lo, hi] = std::minmax_element(m.values().begin(), m.values().end());
-    return fmt::format("{:g}..{:g}", *lo, *hi);
+    return fmt::format("{}..{}", int{*lo}, int{*hi});
   };
   fmt::print("{}\n", args.name);
   fmt::print("  x_train: ({}, 28, 28) uint8, values {}\n", d.x_train.rows(), range(d.x_train));
@@ -105,7 +105,7 @@ int run_show(const ShowArgs& args) {
   const auto [rows, cols] = *parse_grid(args.grid);  // checked when the command line was parsed
   const ImageDataset d = load_dataset(args.data.name, args.data.fetch_options());
   const bool train = args.split == "train";
-  const Matrix& x = train ? d.x_train : d.x_test;
+  const ByteMatrix& x = train ? d.x_train : d.x_test;
   const Matrix& y = train ? d.y_train : d.y_test;
   const std::size_t count = rows * cols;
   constexpr std::size_t kSide = 28;
@@ -124,9 +124,7 @@ int run_show(const ShowArgs& args) {
     const std::size_t r = order[i];
     GrayImageSample sample{.image = {.width = kSide, .height = kSide}, .caption = {}};
     sample.image.pixels.reserve(kSide * kSide);
-    for (std::size_t j = 0; j < x.cols(); ++j) {
-      sample.image.pixels.push_back(static_cast<std::uint8_t>(std::clamp(std::lround(x.row(r)[j]), 0L, 255L)));
-    }
+    sample.image.pixels.assign(x.row(r), x.row(r) + x.cols());
     const Scalar* label = y.row(r);
     sample.caption = d.class_names[static_cast<std::size_t>(std::max_element(label, label + y.cols()) - label)];
     samples.push_back(std::move(sample));

@@ -115,14 +115,14 @@ int run_ensemble(const EnsembleArgs& args) {
   std::string table = fmt::format("{:<{}}  {:>8}  {:>8}\n", "model", width, "loss", "accuracy");
   nlohmann::json members = nlohmann::json::array();
   for (std::size_t i = 0; i < ensemble.size(); ++i) {
-    const Logs logs = ensemble.member(i).evaluate(data.x, data.y, {.batch_size = args.batch_size});
+    const Logs logs = ensemble.member(i).evaluate(data.x.view(), data.y, {.batch_size = args.batch_size});
     const double loss = logs.count("loss") ? logs.at("loss") : std::nan("");
     const double accuracy = logs.count("accuracy") ? logs.at("accuracy") : std::nan("");
     table += fmt::format("{:<{}}  {:>8}  {:>8}\n", args.models[i], width, cell(loss), cell(accuracy));
     members.push_back({{"path", args.models[i]}, {"weight", ensemble.weights()[i]}, {"loss", json_number(loss)},
                        {"accuracy", json_number(accuracy)}});
   }
-  const EnsembleScores scores = ensemble.evaluate(data.x, data.y);
+  const EnsembleScores scores = ensemble.evaluate(data.x.view(), data.y);
   table += fmt::format("{:<{}}  {:>8}  {:>8}\n", ensemble_label, width, cell(scores.loss), cell(scores.accuracy));
   fmt::print("{} samples of {}\n{}", data.x.rows(), args.data, table);
   if (!args.out.empty()) {

@@ -58,20 +58,20 @@ EvalData load_images(const nlohmann::json& input, const std::vector<std::string>
     ImageDataset ds = load_dataset(sources[0], {.report = [](const std::string& line) {
                                      fmt::print(stderr, "{}\n", line);
                                    }});
-    out.x = std::move(ds.x_test);
+    out.x.bytes = std::move(ds.x_test);
     out.y = std::move(ds.y_test);
   } else if (sources.size() == 1 && is_idx_or_gz(sources[0])) {
-    const IdxArray images = read_idx(sources[0]);
+    IdxArray images = read_idx(sources[0]);
     const Shape got(images.dims.begin() + 1, images.dims.end());
     if (got != shape) {
       throw Error(sources[0] + ": images are " + format_shape(got) + ", the model takes " + format_shape(shape));
     }
-    out.x = idx_to_matrix(images);
     if (!labels_path.empty()) {
       const IdxArray labels = read_idx(labels_path);
       check_idx_pair(images, sources[0], labels, labels_path, classes);
       out.y = one_hot(labels, classes, labels_path);
     }
+    out.x.bytes = idx_to_bytes(std::move(images));
   } else {
     if (!labels_path.empty()) throw Error("--labels goes with an IDX image file, not with PNG/JPEG images");
     if (shape.size() != 2 || shape[0] != shape[1]) {
@@ -81,13 +81,14 @@ EvalData load_images(const nlohmann::json& input, const std::vector<std::string>
     const ImageStyle style = style_name == "fashion_item" ? ImageStyle::kFashionItem
                              : style_name == "resize"     ? ImageStyle::kResize
                                                           : ImageStyle::kMnistDigit;
-    out.x = Matrix(sources.size(), shape[0] * shape[1]);
+    out.x.bytes = ByteMatrix(sources.size(), shape[0] * shape[1]);
     for (std::size_t i = 0; i < sources.size(); ++i) {
       const GrayImage sample = to_dataset_sample(read_image(sources[i]), style, shape[0]);
-      for (std::size_t k = 0; k < sample.pixels.size(); ++k) out.x.row(i)[k] = static_cast<Scalar>(sample.pixels[k]);
+      std::copy(sample.pixels.begin(), sample.pixels.end(), out.x.bytes.row(i));
     }
     out.sample_names = sources;
   }
+  out.x.is_bytes = true;
   if (out.sample_names.empty()) {
     for (std::size_t i = 0; i < out.x.rows(); ++i) out.sample_names.push_back("index " + std::to_string(i));
   }
@@ -113,7 +114,7 @@ EvalData load_csv(const nlohmann::json& input, const std::vector<std::string>& s
   if (has_targets) options.targets = targets;
   CsvDataset data = read_csv(path, options);
   EvalData out;
-  out.x = std::move(data.x);
+  out.x.floats = std::move(data.x);
   out.y = std::move(data.y);
   for (std::size_t i = 0; i < out.x.rows(); ++i) out.sample_names.push_back("row " + std::to_string(i + 1));
   // A graph's inputs: the columns of x (in the encoding's order, as in training) feeding each.
@@ -158,7 +159,7 @@ EvalData load_eval_data(const nlohmann::json& extra, const std::vector<std::stri
   }
   ConfigObject pre(extra.at("preprocessing"), "preprocessing");
   const Preprocessing preprocessing = Preprocessing::from_json(pre);
-  preprocessing.apply(out.x);
+  out.x.apply(preprocessing);
   preprocessing.apply_to_targets(out.y);
   const std::string format = labels.at("format").get<std::string>();
   if (format == "index" || format == "binary") out.y = encode_labels(out.y, format);

@@ -89,7 +89,7 @@ int run_lr_find(const LrFindArgs& args) {
              args.steps, config.fit.batch_size);
   std::cout.flush();
   const LrFinderResult result = find_learning_rate(
-      *model, data.x_train, data.y_train,
+      *model, data.x_train.view(), data.y_train,
       {.start_lr = args.start, .end_lr = args.end, .steps = args.steps, .batch_size = config.fit.batch_size,
        .seed = config.fit.seed});
 

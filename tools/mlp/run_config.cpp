@@ -199,27 +199,28 @@ Matrix take_rows(const Matrix& m, const std::vector<std::size_t>& rows) {
   return out;
 }
 
-void keep_first(Matrix& x, Matrix& y, std::size_t n) {
+void keep_first(InputData& x, Matrix& y, std::size_t n) {
   if (n == 0 || n >= x.rows()) return;
   std::vector<std::size_t> rows(n);
   std::iota(rows.begin(), rows.end(), 0);
-  x = take_rows(x, rows);
+  x.keep_first(n);
   y = take_rows(y, rows);
 }
 
 
 // Images + labels from IDX files; classes = max label + 1 unless given.
-void read_idx_pair(const std::string& images_path, const std::string& labels_path, Matrix& x, Matrix& y,
+void read_idx_pair(const std::string& images_path, const std::string& labels_path, InputData& x, Matrix& y,
                    Shape& shape, std::size_t& classes) {
-  const IdxArray images = read_idx(images_path);
+  IdxArray images = read_idx(images_path);
   const IdxArray labels = read_idx(labels_path);
   if (classes == 0) {
     for (std::uint8_t l : labels.data) classes = std::max<std::size_t>(classes, std::size_t{l} + 1);
   }
   check_idx_pair(images, images_path, labels, labels_path, classes);
-  x = idx_to_matrix(images);
   y = one_hot(labels, classes, labels_path);
   shape.assign(images.dims.begin() + 1, images.dims.end());
+  x.bytes = idx_to_bytes(std::move(images));
+  x.is_bytes = true;
 }
 
 std::string join(const std::vector<std::string>& names) {
@@ -374,9 +375,10 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
     ImageDataset ds = load_dataset(d.dataset, {.report = [](const std::string& line) {
                                      fmt::print(stderr, "{}\n", line);
                                    }});
-    out.x_train = std::move(ds.x_train);
+    out.x_train.bytes = std::move(ds.x_train);
+    out.x_test.bytes = std::move(ds.x_test);
+    out.x_train.is_bytes = out.x_test.is_bytes = true;
     out.y_train = std::move(ds.y_train);
-    out.x_test = std::move(ds.x_test);
     out.y_test = std::move(ds.y_test);
     out.input_shape = {28, 28};
     class_names = ds.class_names;
@@ -402,7 +404,7 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
     images = false;
     const std::string train_path = resolve(config.base_dir, d.train);
     CsvDataset train = read_csv(train_path, d.csv);
-    out.x_train = std::move(train.x);
+    out.x_train.floats = std::move(train.x);
     out.y_train = std::move(train.y);
     out.input_shape = {out.x_train.cols()};
     class_names = train.class_names;
@@ -411,7 +413,7 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
       CsvOptions test_options = d.csv;
       test_options.encoding = train.encoding;
       CsvDataset test = read_csv(resolve(config.base_dir, d.test), test_options);
-      out.x_test = std::move(test.x);
+      out.x_test.floats = std::move(test.x);
       out.y_test = std::move(test.y);
     } else if (d.test_split > 0) {
       // A seeded random split, as scikit-learn's train_test_split(test_size, random_state).
@@ -426,9 +428,9 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
       }
       const std::vector<std::size_t> test_rows(order.end() - static_cast<std::ptrdiff_t>(n_test), order.end());
       const std::vector<std::size_t> train_rows(order.begin(), order.end() - static_cast<std::ptrdiff_t>(n_test));
-      out.x_test = take_rows(out.x_train, test_rows);
+      out.x_test.floats = take_rows(out.x_train.floats, test_rows);
       out.y_test = take_rows(out.y_train, test_rows);
-      out.x_train = take_rows(out.x_train, train_rows);
+      out.x_train.floats = take_rows(out.x_train.floats, train_rows);
       out.y_train = take_rows(out.y_train, train_rows);
     }
     out.input = {{"kind", "csv"},
@@ -477,14 +479,20 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
   out.preprocessing.target_divide_by = config.preprocess.target_divide_by;
   out.preprocessing.apply_to_targets(out.y_train);
   out.preprocessing.apply_to_targets(out.y_test);
-  {
+  if (out.x_train.is_bytes) {
+    // Images stay bytes; the preprocessing becomes their scaling (the same floats as applying it).
+    const ColumnScaling divided = ColumnScaling::divide_by(out.preprocessing.divide_by, out.x_train.cols());
+    if (config.preprocess.standardize) out.preprocessing.fit_standardize(InputView(out.x_train.bytes, divided));
+    out.x_train.apply(out.preprocessing);
+    if (out.x_test.is_bytes) out.x_test.apply(out.preprocessing);
+  } else {
     Preprocessing divide_only{.divide_by = out.preprocessing.divide_by, .mean = {}, .stddev = {}};
-    divide_only.apply(out.x_train);
-    if (config.preprocess.standardize) out.preprocessing.fit_standardize(out.x_train);
+    divide_only.apply(out.x_train.floats);
+    if (config.preprocess.standardize) out.preprocessing.fit_standardize(out.x_train.floats);
     Preprocessing standardize_only = out.preprocessing;
     standardize_only.divide_by = 1;
-    standardize_only.apply(out.x_train);
-    if (out.x_test.rows() > 0) out.preprocessing.apply(out.x_test);
+    standardize_only.apply(out.x_train.floats);
+    if (out.x_test.rows() > 0) out.preprocessing.apply(out.x_test.floats);
   }
   std::string inputs = "input " + format_shape(out.input_shape);
   for (std::size_t i = 0; i < out.input_columns.size(); ++i) {
@@ -584,9 +592,30 @@ nlohmann::json resolved_model_config(const Model& model, const TrainConfig& conf
   return out;
 }
 
-Tensors model_inputs(const Matrix& x, const std::vector<std::vector<std::size_t>>& columns,
-                     std::vector<Matrix>& storage) {
-  if (columns.empty()) return {ConstMatrixView(x)};
+void InputData::keep_first(std::size_t n) {
+  if (n == 0 || n >= rows()) return;
+  if (is_bytes) {
+    bytes.keep_first(n);
+    return;
+  }
+  Matrix first(n, floats.cols());
+  copy(floats.view().row_range(0, n), first);
+  floats = std::move(first);
+}
+
+void InputData::apply(const Preprocessing& p) {
+  if (is_bytes) {
+    scaling = p.scaling(bytes.cols());
+  } else {
+    p.apply(floats);
+  }
+}
+
+Inputs model_inputs(const InputData& data, const std::vector<std::vector<std::size_t>>& columns,
+                    std::vector<Matrix>& storage) {
+  if (columns.empty()) return {data.view()};
+  if (data.is_bytes) throw Error("internal: input columns select CSV columns, this data is images");
+  const Matrix& x = data.floats;
   storage.clear();
   for (const auto& cols : columns) {
     Matrix part(x.rows(), cols.size());
@@ -597,7 +626,7 @@ Tensors model_inputs(const Matrix& x, const std::vector<std::vector<std::size_t>
     }
     storage.push_back(std::move(part));
   }
-  return Tensors(storage.begin(), storage.end());
+  return Inputs(storage.begin(), storage.end());
 }
 
 Tensors model_targets(const Model& model, const Matrix& y) {

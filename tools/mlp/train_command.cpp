@@ -163,7 +163,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   fit_model_to_data(*model, std::move(compile), doc, config, data);
   // A graph's inputs are columns of x; every output learns the same target.
   std::vector<Matrix> train_parts, test_parts;
-  const Tensors x_train = model_inputs(data.x_train, data.input_columns, train_parts);
+  const Inputs x_train = model_inputs(data.x_train, data.input_columns, train_parts);
   const Tensors y_train = model_targets(*model, data.y_train);
   callbacks.set_checkpoint_extra(model_extra(data));
 

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mlp/input.hpp"
 #include "mlp/matrix.hpp"
 
 namespace mlp {
@@ -52,12 +53,16 @@ struct FetchOptions {
 std::string fetch_dataset(std::string_view name, const FetchOptions& options = {});
 
 struct ImageDataset {
-  Matrix x_train, y_train, x_test, y_test;  // x: (N, 784) raw pixels 0–255; y: one-hot (N, 10)
+  /// (N, 784) raw pixels 0–255, as bytes (Keras' load_data() gives uint8 too): 47 MB for MNIST's
+  /// training images instead of 188 MB as floats. A model reads them scaled:
+  /// model.fit(InputView(d.x_train, 1.0 / 255), d.y_train); to_matrix() gives the floats.
+  ByteMatrix x_train, x_test;
+  Matrix y_train, y_test;  // one-hot (N, 10)
   std::vector<std::string> class_names;
   std::vector<std::size_t> train_label_counts, test_label_counts;
 };
 
-/// fetch_dataset, then loads the four files. Pixels are raw (0–255); scale them as the model wants.
+/// fetch_dataset, then loads the four files. Pixels are raw bytes (0–255); scale them as the model wants.
 ImageDataset load_dataset(std::string_view name, const FetchOptions& options = {});
 
 }  // namespace mlp

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mlp/config.hpp"
+#include "mlp/input.hpp"
 #include "mlp/matrix.hpp"
 
 namespace mlp {
@@ -21,9 +22,15 @@ struct Preprocessing {
   double target_divide_by = 1;
 
   bool standardizes() const { return !mean.empty(); }
-  /// Fits mean and stddev on x (already divided), in double. Throws Error on an empty x.
-  void fit_standardize(ConstMatrixView x);
-  /// Applies the steps in place. Throws Error when x's width differs from the fitted one.
+  /// Fits mean and stddev on x (already divided: floats, or bytes scaled by 1 / divide_by), in
+  /// double. Throws Error on an empty x.
+  void fit_standardize(InputView x);
+  /// The steps on x as one scaling per column: x_j · scale_j − shift_j, scale_j = 1 / (divide_by ·
+  /// stddev_j) and shift_j = mean_j / stddev_j (rounded to Scalar once each). Throws Error when
+  /// `cols` differs from the fitted width.
+  ColumnScaling scaling(std::size_t cols) const;
+  /// Applies scaling(x.cols()) in place. Bytes given InputView(bytes, scaling(cols)) decode to
+  /// exactly these values.
   void apply(MatrixView x) const;
 
   /// y ← y / target_divide_by, in place.

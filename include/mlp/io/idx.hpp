@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mlp/input.hpp"
 #include "mlp/matrix.hpp"
 
 namespace mlp {
@@ -45,8 +46,12 @@ void write_idx(const std::string& path, const IdxArray& array);
 void check_idx_pair(const IdxArray& images, const std::string& images_path, const IdxArray& labels,
                     const std::string& labels_path, std::size_t classes);
 
-/// Images (N, d1, d2, ...) as an (N, d1·d2·…) matrix of raw pixel values 0–255, times `scale`.
+/// Images (N, d1, d2, ...) as an (N, d1·d2·…) matrix of raw pixel values 0–255, times `scale`
+/// (Scalar(pixel) · Scalar(scale): the same floats as InputView(idx_to_bytes(images), scale) decodes).
 Matrix idx_to_matrix(const IdxArray& images, double scale = 1.0);
+/// Images (N, d1, d2, ...) as (N, d1·d2·…) bytes, taking over the array's data (no copy): a
+/// quarter of the memory of idx_to_matrix; a model reads them through InputView(bytes, scale).
+ByteMatrix idx_to_bytes(IdxArray images);
 
 /// Labels (N) as one-hot rows (N, classes). Throws mlp::Error if a label is >= classes.
 Matrix one_hot(const IdxArray& labels, std::size_t classes, const std::string& path = "labels");
