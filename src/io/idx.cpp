@@ -22,10 +22,32 @@ constexpr std::size_t kMaxRank = 255;
 constexpr std::size_t kMaxDim = 0xffffffffu;
 constexpr std::size_t kZlibMax = std::numeric_limits<uInt>::max();  // zlib counts in 32 bits
 
+// The whole file in one allocation of its size (growing a vector byte by byte would hold up to
+// twice the file while it doubles, and keep up to twice its size as capacity). Whatever follows
+// the size first seen (a file still growing, a pipe without a size) is read in chunks.
 std::vector<std::uint8_t> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open file (" + std::strerror(errno) + ")");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::vector<std::uint8_t> bytes;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (!in) {  // not seekable
+    in.clear();
+  } else if (size > 0) {
+    bytes.resize(static_cast<std::size_t>(size));
+    in.read(reinterpret_cast<char*>(bytes.data()), size);
+    bytes.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  while (in && in.peek() != std::ifstream::traits_type::eof()) {
+    const std::size_t old = bytes.size();
+    bytes.resize(old + kChunk);
+    in.read(reinterpret_cast<char*>(bytes.data() + old), static_cast<std::streamsize>(kChunk));
+    bytes.resize(old + static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw Error(path + ": read error (" + std::strerror(errno) + ")");
+  return bytes;
 }
 
 bool is_gzip(std::span<const std::uint8_t> bytes) { return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b; }
