@@ -42,7 +42,14 @@ inline std::string_view as_text(Bytes data) {
 /// An IDX file, raw or gzip (detected by content, as read_idx does), then the matrices made from it.
 inline void idx(Bytes data) {
   const IdxArray array = decode_idx(data, "fuzz.idx");
-  (void)idx_to_matrix(array, 1.0 / 255);
+  const Matrix floats = idx_to_matrix(array, 1.0 / 255);
+  // The bytes decode to the same floats (what fit reads when images stay bytes).
+  const ByteMatrix bytes = idx_to_bytes(array);
+  const Matrix decoded = to_matrix(InputView(bytes, 1.0 / 255));
+  if (decoded.size() != floats.size()) __builtin_trap();
+  for (std::size_t i = 0; i < decoded.size(); ++i) {
+    if (decoded[i] != floats[i]) __builtin_trap();
+  }
   if (array.dims.size() == 1) (void)one_hot(array, 10, "fuzz.idx");
 }
 
