@@ -471,7 +471,7 @@ std::vector<Matrix> Model::predict_impl(InputSpan xs, std::size_t batch_size) {
 Matrix Model::predict(InputView x, std::size_t batch_size) {
   if (built_ && output_layers_.size() != 1) {
     throw Error(where("predict") + "model '" + options_.name + "' has " + std::to_string(output_layers_.size()) +
-                " outputs; pass its inputs as Tensors to get them all");
+                " outputs; pass its inputs as a list (Inputs) to get them all");
   }
   return std::move(predict_impl({&x, 1}, batch_size).front());
 }

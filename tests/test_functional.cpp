@@ -122,7 +122,7 @@ TEST(Functional, ConstructionErrorsNameTheLayer) {
               "Model::fit: the target of output 'aux_output' has 2 columns but loss 'mean_squared_error' with "
               "output (None, 1) needs 1");
     EXPECT_EQ(error_of([&] { w.model.predict(x2); }),
-              "Model::predict: model 'wide_deep' has 2 outputs; pass its inputs as Tensors to get them all");
+              "Model::predict: model 'wide_deep' has 2 outputs; pass its inputs as a list (Inputs) to get them all");
     EXPECT_EQ(error_of([&] { w.model.fit({x2, x3}, {y, y}, {.class_weight = {{0, 2.0}}}); }),
               "Model::fit: class_weight needs a model with one output; model 'wide_deep' has 2");
   }
