@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// oneDNN (mlp::gemm) against OpenBLAS (cblas_sgemm) on the reference model's batch-128 shapes and
-// 2048³, back to back in one run. Built only when Debian's OpenMP OpenBLAS is installed; see
+// oneDNN (mlp::gemm) against OpenBLAS (cblas_sgemm) on the reference model's batch-128 shapes, a
+// 2048-wide layer's three products at batch 128, and 2048³, back to back in one run. Built only when Debian's OpenMP OpenBLAS is installed; see
 // bench/gemm_libraries.sh. OpenBLAS picks its kernels from OPENBLAS_CORETYPE when set: the
 // script runs it with the environment as it is and with SkylakeX kernels forced.
 #include <benchmark/benchmark.h>
@@ -62,6 +62,11 @@ void shapes(benchmark::internal::Benchmark* b) {
                                                                   {128, 256, 256, 0},
                                                                   {256, 256, 128, 1},
                                                                   {128, 256, 256, 2},
+                                                                  // a 2048-wide hidden layer at batch 128:
+                                                                  // forward, weight and input gradient
+                                                                  {128, 2048, 2048, 0},
+                                                                  {2048, 2048, 128, 1},
+                                                                  {128, 2048, 2048, 2},
                                                                   {2048, 2048, 2048, 0}}) {
     b->Args(args);
   }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // IDX reading and writing: real files, round trips, and the malformed files a user can hand us.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mlp/error.hpp"
@@ -101,6 +103,32 @@ TEST(Idx, MalformedFilesGiveErrorsNamingTheFile) {
   EXPECT_EQ(error_of(missing).rfind(missing + ": cannot open file", 0), 0u) << error_of(missing);
   const std::string bad_gzip = write_temp("badgz", {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3});
   EXPECT_NE(error_of(bad_gzip).find("gzip"), std::string::npos) << error_of(bad_gzip);
+  // A directory is named as one (its size is no file size to allocate).
+  const fs::path dir = fs::temp_directory_path() / "mlp_test_idx_a_directory";
+  fs::create_directories(dir);
+  EXPECT_EQ(error_of(dir.string()), dir.string() + ": is a directory, not a file");
+}
+
+TEST(Idx, ReadsAFileWithoutASizeInChunks) {
+  // A pipe has no size: read_file reads it in chunks until its end (here 3 MiB of one IDX file).
+  const fs::path fifo = fs::temp_directory_path() / "mlp_test_idx_fifo";
+  fs::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::size_t rows = 3, cols = std::size_t{1} << 20;
+  IdxArray array{{rows, cols}, std::vector<std::uint8_t>(rows * cols)};
+  for (std::size_t i = 0; i < array.data.size(); ++i) array.data[i] = static_cast<std::uint8_t>(i * 7);
+  const std::string file = (fs::temp_directory_path() / "mlp_test_idx_fifo_source").string();
+  write_idx(file, array);
+  std::thread writer([&] {
+    std::ifstream from(file, std::ios::binary);
+    std::ofstream to(fifo, std::ios::binary);
+    to << from.rdbuf();
+  });
+  const IdxArray got = read_idx(fifo.string());
+  writer.join();
+  EXPECT_EQ(got.dims, array.dims);
+  EXPECT_EQ(got.data, array.data);
+  fs::remove(fifo);
 }
 
 TEST(Idx, OneHotRejectsLabelsOutOfRange) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -26,18 +27,19 @@ constexpr std::size_t kZlibMax = std::numeric_limits<uInt>::max();  // zlib coun
 // twice the file while it doubles, and keep up to twice its size as capacity). Whatever follows
 // the size first seen (a file still growing, a pipe without a size) is read in chunks.
 std::vector<std::uint8_t> read_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status)) throw Error(path + ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open file (" + std::strerror(errno) + ")");
   std::vector<std::uint8_t> bytes;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  if (!in) {  // not seekable
-    in.clear();
-  } else if (size > 0) {
-    bytes.resize(static_cast<std::size_t>(size));
-    in.read(reinterpret_cast<char*>(bytes.data()), size);
-    bytes.resize(static_cast<std::size_t>(in.gcount()));
+  if (std::filesystem::is_regular_file(status)) {
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > 0) {
+      bytes.resize(static_cast<std::size_t>(size));
+      in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+      bytes.resize(static_cast<std::size_t>(in.gcount()));
+    }
   }
   constexpr std::size_t kChunk = std::size_t{1} << 20;
   while (in && in.peek() != std::ifstream::traits_type::eof()) {
