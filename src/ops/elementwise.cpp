@@ -2,11 +2,11 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 
 #include "mlp/parallel.hpp"
 #include "mlp/error.hpp"
+#include "mlp/input.hpp"
 #include "mlp/ops.hpp"
 
 namespace mlp {
@@ -76,18 +76,7 @@ void fill(MatrixView x, Scalar value) {
 }
 
 void gather_rows(ConstMatrixView src, const std::size_t* index, std::size_t count, Matrix& dst) {
-  dst.resize(count, src.cols());
-  const std::size_t cols = src.cols();
-  for (std::size_t r = 0; r < count; ++r) {
-    if (index[r] >= src.rows()) {
-      throw Error("gather_rows: row " + std::to_string(index[r]) + " of a matrix with " +
-                  std::to_string(src.rows()) + " rows");
-    }
-  }
-  Scalar* out = dst.data();
-  parallel_for(count, count * cols, [=](std::size_t r) {
-    std::memcpy(out + r * cols, src.row(index[r]), cols * sizeof(Scalar));
-  });
+  InputView(src).gather(index, count, dst);  // the one gather: floats are copied, bytes decoded
 }
 
 #if defined(__x86_64__)

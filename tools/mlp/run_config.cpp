@@ -201,10 +201,8 @@ Matrix take_rows(const Matrix& m, const std::vector<std::size_t>& rows) {
 
 void keep_first(InputData& x, Matrix& y, std::size_t n) {
   if (n == 0 || n >= x.rows()) return;
-  std::vector<std::size_t> rows(n);
-  std::iota(rows.begin(), rows.end(), 0);
   x.keep_first(n);
-  y = take_rows(y, rows);
+  y = to_matrix(InputView(y).row_range(0, n));
 }
 
 
@@ -598,9 +596,7 @@ void InputData::keep_first(std::size_t n) {
     bytes.keep_first(n);
     return;
   }
-  Matrix first(n, floats.cols());
-  copy(floats.view().row_range(0, n), first);
-  floats = std::move(first);
+  floats = to_matrix(InputView(floats).row_range(0, n));
 }
 
 void InputData::apply(const Preprocessing& p) {
