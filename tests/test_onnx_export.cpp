@@ -169,6 +169,19 @@ TEST(OnnxExport, BatchNormalizationOfAnImageTensorNormalisesItsLastAxis) {
             (std::vector<std::string>{"Mul", "Mul", "Add", "Flatten", "Gemm", "Softmax"}));
 }
 
+TEST(OnnxExport, BatchNormalizationFirstInASequentialIsAnOp) {
+  Sequential model({.seed = 7});  // no InputLayer: the BatchNormalization reads the graph input
+  model.add<BatchNormalization>({.momentum = 0.3});
+  model.add<Dense>({.units = 10, .activation = "softmax"});
+  model.build({784});
+  model.compile({.optimizer = std::make_unique<Adam>(), .loss = {.name = "categorical_crossentropy"}});
+  train(model, 500, 1);
+  const OnnxExportOptions options = onnx_options_from_extra(model, kPixelExtra);
+  EXPECT_LE(image_model_difference("batch_norm_first", model, options), kTolerance);
+  EXPECT_EQ(test::op_types(test::checked_onnx(onnx_model_bytes(model, options))),
+            (std::vector<std::string>{"Mul", "BatchNormalization", "Gemm", "Softmax"}));
+}
+
 // Every activation, fused in Dense and as an Activation layer, on pre-activations spread over
 // about ±3 (the kernel is scaled up) so that saturating and clipping regions are reached.
 TEST(OnnxExport, EveryActivationMatchesPredict) {

@@ -190,8 +190,8 @@ class Exporter {
       result = dense(static_cast<Dense&>(layer), in[0], bn == std::string::npos ? out : base(bn),
                      bn == std::string::npos ? nullptr : &static_cast<BatchNormalization&>(*model_.layers()[bn]));
     } else if (is<BatchNormalization>(layer)) {
-      const std::size_t from = model_.inbound(i).at(0);
-      result = fold_into_[from] == i ? in[0] : batch_norm(static_cast<BatchNormalization&>(layer), in[0], out, rank(i));
+      const bool folded = !model_.inbound(i).empty() && fold_into_[model_.inbound(i)[0]] == i;
+      result = folded ? in[0] : batch_norm(static_cast<BatchNormalization&>(layer), in[0], out, rank(i));
     } else if (is<Activation>(layer)) {
       result = onnx_export::activation(g_, ActivationFunction::from_name(static_cast<Activation&>(layer).options().activation),
                                        in[0], out, model_.layers()[i]->output_shape());
