@@ -14,8 +14,19 @@ find_package(OpenSSL REQUIRED)       # libssl-dev: SHA-256 of data files
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(GVC REQUIRED IMPORTED_TARGET libgvc)  # libgraphviz-dev: mlp plot-model (src/plot/model_graph.cpp)
 find_package(Protobuf REQUIRED)      # libprotobuf-dev, protobuf-compiler: TensorBoard event files
+# libonnx-dev: the ONNX schema's protobuf classes (onnx_proto) for `mlp export --format onnx`, and
+# the checker (onnx) for its tests. Debian's CMake package defines ONNX_ML=1 and ONNX_NAMESPACE.
+find_package(ONNX 1.12 REQUIRED)
 if(MLP_BUILD_TESTS)
   find_package(GTest REQUIRED)       # libgtest-dev
+  # libopencv-dnn-dev: an independent ONNX runtime that runs the exported models in the tests.
+  # Debian 12 ships neither OpenCVConfig.cmake (that is libopencv-dev) nor opencv4.pc for it.
+  find_path(MLP_OPENCV_INCLUDE_DIR opencv2/dnn.hpp PATH_SUFFIXES opencv4 REQUIRED)
+  find_library(MLP_OPENCV_DNN_LIBRARY opencv_dnn REQUIRED)
+  find_library(MLP_OPENCV_CORE_LIBRARY opencv_core REQUIRED)
+  add_library(mlp_opencv_dnn INTERFACE)
+  target_include_directories(mlp_opencv_dnn SYSTEM INTERFACE ${MLP_OPENCV_INCLUDE_DIR})
+  target_link_libraries(mlp_opencv_dnn INTERFACE ${MLP_OPENCV_DNN_LIBRARY} ${MLP_OPENCV_CORE_LIBRARY})
 endif()
 if(MLP_BUILD_BENCH)
   find_package(benchmark REQUIRED)   # libbenchmark-dev

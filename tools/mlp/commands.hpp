@@ -41,5 +41,7 @@ void add_ensemble_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner
 std::unique_ptr<Model> model_from_file_or_config(const std::string& path);
 /// `mlp plot-model MODEL|CONFIG`: the layer graph drawn by Graphviz (plot_model_command.cpp).
 void add_plot_model_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// `mlp export --format FORMAT MODEL OUT`: a model file in another format (export_command.cpp).
+void add_export_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 
 }  // namespace mlp::cli
