@@ -43,5 +43,8 @@ std::unique_ptr<Model> model_from_file_or_config(const std::string& path);
 void add_plot_model_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 /// `mlp export --format FORMAT MODEL OUT`: a model file in another format (export_command.cpp).
 void add_export_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// `mlp sweep CONFIG --grid KEY=[v1,...]... --seeds 1,2,3 --jobs J`: many trainings and their table
+/// (sweep_command.cpp, docs/sweeps.md).
+void add_sweep_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 
 }  // namespace mlp::cli

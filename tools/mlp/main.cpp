@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The `mlp` command line: data, train, lr-find, evaluate, predict, summary, ensemble, plot-model, export. Each subcommand lives in its own
+// The `mlp` command line: data, train, lr-find, evaluate, predict, summary, ensemble, plot-model, export, sweep. Each subcommand lives in its own
 // file and registers itself through commands.hpp. Exit codes: 0 success, 1 an error in the input
 // (the message names the file, line, key or layer), 2 a bad command line.
 #include <CLI/CLI.hpp>
@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   mlp::cli::add_ensemble_command(app, runners);
   mlp::cli::add_plot_model_command(app, runners);
   mlp::cli::add_export_command(app, runners);
+  mlp::cli::add_sweep_command(app, runners);
 
   try {
     app.parse(argc, argv);
