@@ -17,6 +17,9 @@ find_package(Protobuf REQUIRED)      # libprotobuf-dev, protobuf-compiler: Tenso
 # libonnx-dev: the ONNX schema's protobuf classes (onnx_proto) for `mlp export --format onnx`, and
 # the checker (onnx) for its tests. Debian's CMake package defines ONNX_ML=1 and ONNX_NAMESPACE.
 find_package(ONNX 1.12 REQUIRED)
+# libhdf5-dev (C API, serial) and libzip-dev: Keras .h5/.weights.h5 files and the .keras zip (src/interop/keras_*.cpp).
+pkg_check_modules(MLP_HDF5 REQUIRED IMPORTED_TARGET hdf5)  # Debian: hdf5.pc of the serial build (FindHDF5 needs C enabled)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 if(MLP_BUILD_TESTS)
   find_package(GTest REQUIRED)       # libgtest-dev
   # libopencv-dnn-dev: an independent ONNX runtime that runs the exported models in the tests.
