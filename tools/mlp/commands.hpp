@@ -43,5 +43,7 @@ std::unique_ptr<Model> model_from_file_or_config(const std::string& path);
 void add_plot_model_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 /// `mlp export --format FORMAT MODEL OUT`: a model file in another format (export_command.cpp).
 void add_export_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// `mlp import-keras FILE [--architecture ARCH] --out MODEL` (import_keras_command.cpp).
+void add_import_keras_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 
 }  // namespace mlp::cli
