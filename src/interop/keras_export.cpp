@@ -75,6 +75,13 @@ json keras_layer_config(const Layer& layer) {
   return k;
 }
 
+// Keras 3 layers that are built in __init__ have no build_config in config.json.
+bool built_at_construction(const Layer& l) {
+  const std::string k(l.kind());
+  return k == "InputLayer" || k == "Dropout" || k == "AlphaDropout" || k == "GaussianNoise" || k == "Activation" ||
+         k == "LeakyReLU";
+}
+
 struct Exported {
   json config;                  // {"class_name", "config"} (legacy form)
   json config_v3;               // {"module", "class_name", "config", ...} (config.json form)
@@ -109,8 +116,8 @@ Exported export_config(const Model& model) {
     }
     for (const auto& l : all) {
       e.layers.push_back(l.get());
-      add(std::string(l->kind()), keras_layer_config(*l),
-          l->kind() == "InputLayer" ? json() : batch_shape(l->input_shape()), json::object());
+      add(std::string(l->kind()), keras_layer_config(*l), built_at_construction(*l) ? json() : batch_shape(l->input_shape()),
+          json::object());
     }
     json cfg = {{"name", model.name()}, {"trainable", true}, {"dtype", "float32"}, {"layers", layers}};
     e.config = {{"class_name", "Sequential"}, {"config", cfg}};
@@ -136,7 +143,7 @@ Exported export_config(const Model& model) {
       nodes.push_back({{"args", merge ? json::array({args}) : args}, {"kwargs", json::object()}});
     }
     json build = json();
-    if (l.kind() != "InputLayer") {
+    if (!built_at_construction(l)) {
       if (model.inbound(i).size() == 1) {
         build = batch_shape(all[model.inbound(i)[0]]->output_shape());
       } else {
@@ -212,8 +219,13 @@ std::vector<std::uint8_t> legacy_h5(Model& model) {
   return f.bytes();
 }
 
-std::vector<std::uint8_t> keras3_weights(const Exported& e, bool functional) {
+std::vector<std::uint8_t> keras3_weights(const Model& model, const Exported& e) {
+  const bool functional = model.functional();
   hdf5::File f = hdf5::File::create_in_memory("model.weights.h5");
+  {
+    hdf5::H5Id own = hdf5::create_group(f.root(), "vars", f.source());  // the model's own (no) variables
+    hdf5::write_string(own.get(), "name", model.name(), hdf5::Cset::kUtf8);
+  }
   hdf5::H5Id layers = hdf5::create_group(f.root(), "layers", f.source());
   std::map<std::string, int> counts;
   for (const Layer* cl : e.layers) {
@@ -234,7 +246,7 @@ std::vector<std::uint8_t> keras_zip(Model& model) {
   const Exported e = export_config(model);
   const std::string metadata = json{{"keras_version", kKerasVersion}, {"date_saved", "1980-01-01@00:00:00"}}.dump();
   const std::string config = e.config_v3.dump();
-  const std::vector<std::uint8_t> weights = keras3_weights(e, model.functional());
+  const std::vector<std::uint8_t> weights = keras3_weights(model, e);
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* out = zip_source_buffer_create(nullptr, 0, 0, &error);

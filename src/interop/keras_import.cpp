@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -26,6 +27,10 @@ using nlohmann::json;
 constexpr std::uint64_t kMaxFileBytes = std::uint64_t{4} << 30;
 
 std::vector<std::uint8_t> read_all(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    throw Error(path + ": not a regular file");
+  }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
   const auto size = static_cast<std::uint64_t>(in.tellg());
