@@ -259,7 +259,10 @@ std::unique_ptr<Model> model_from_keras_json(const std::string& json_text, const
 }
 
 KerasModel load_keras(const std::string& path, const std::string& architecture) {
-  const std::vector<std::uint8_t> bytes = read_all(path);
+  return load_keras_from_bytes(read_all(path), path, architecture);
+}
+
+KerasModel load_keras_from_bytes(std::span<const std::uint8_t> bytes, const std::string& path, const std::string& architecture) {
   KerasModel out;
   if (is_zip(bytes)) {
     auto members = read_zip(bytes, path);

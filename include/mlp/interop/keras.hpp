@@ -22,7 +22,9 @@
 //
 // save_keras writes a Keras 3 .keras zip (members stored) or a legacy .h5 full model with the groups,
 // attributes, names and dtypes Keras writes (docs/interop.md), atomically.
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,9 @@ struct KerasModel {
 /// Reads a Keras model file (see above). `architecture` is required for weights-only files and
 /// overrides the file's own architecture otherwise. Throws Error naming the file.
 KerasModel load_keras(const std::string& path, const std::string& architecture = "");
+/// load_keras on the bytes of a file already in memory; `source` names them in errors.
+KerasModel load_keras_from_bytes(std::span<const std::uint8_t> bytes, const std::string& source,
+                                 const std::string& architecture = "");
 
 /// A model from a Keras architecture JSON (model.to_json(), a model_config attribute or a Keras 3
 /// config.json), built, with initial weights. `source` names it in errors.
