@@ -18,7 +18,8 @@
 // InputLayer, Flatten, Dense, Activation, Dropout, AlphaDropout, GaussianNoise,
 // BatchNormalization, LeakyReLU, Concatenate, Add, Average, Multiply; unknown config keys are
 // ignored; anything unsupported, misshaped or missing is an Error naming the file and the layer.
-// training_config / compile_config are not read (the model comes back uncompiled).
+// training_config / compile_config are not applied (the model comes back uncompiled); a loss or
+// metric in them that mlp does not have (a notebook's own function) is a warning in KerasModel::warnings.
 //
 // save_keras writes a Keras 3 .keras zip (members stored) or a legacy .h5 full model with the groups,
 // attributes, names and dtypes Keras writes (docs/interop.md), atomically.
