@@ -23,6 +23,7 @@
 #include "mlp/checkpoint.hpp"
 #include "mlp/config.hpp"
 #include "mlp/error.hpp"
+#include "mlp/interop/keras.hpp"
 #include "mlp/io/csv.hpp"
 #include "mlp/io/idx.hpp"
 #include "mlp/io/image.hpp"
@@ -146,6 +147,15 @@ inline void model(Bytes data) {
 }
 
 /// A PNG or JPEG: decoded, and (when small) turned into a sample in each style.
+/// A Keras file (.keras zip, legacy .h5, weights-only files refused without an architecture):
+/// imported, then the model predicts one row of zeros per input.
+inline void keras(Bytes data) {
+  KerasModel k = load_keras_from_bytes(data, "fuzz.keras");
+  std::vector<Matrix> xs;
+  for (std::size_t i = 0; i < k.model->num_inputs(); ++i) xs.emplace_back(1, features(k.model->input_shapes()[i]));
+  (void)k.model->predict(Inputs(xs.begin(), xs.end()));
+}
+
 inline void image(Bytes data) {
   const GrayImage gray = decode_image(data, "fuzz.img");
   if (gray.width * gray.height > (1u << 16)) return;
@@ -164,6 +174,7 @@ struct Entry {
 
 inline constexpr Entry kEntries[] = {{"idx", idx},   {"idx_gzip", idx_gzip},       {"csv", csv},
                                      {"toml", toml}, {"safetensors", safetensors}, {"model", model},
+                                     {"keras", keras},
                                      {"image", image}};
 
 /// What LLVMFuzzerTestOneInput does: the entry on the input, mlp::Error accepted, anything else escapes.

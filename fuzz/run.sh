@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(idx idx_gzip csv toml safetensors model image)
+((${#targets[@]})) || targets=(idx idx_gzip csv toml safetensors model keras image)
 build=${BUILD_DIR:-build-fuzz}
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DMLP_FUZZ=ON -DMLP_BUILD_TESTS=OFF -DMLP_BUILD_BENCH=OFF \

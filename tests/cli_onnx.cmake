@@ -49,7 +49,7 @@ endif()
 check_command(${PYTHON} ${SCRIPTS}/check_onnx_files.py ${WORK}/housing.onnx)
 
 # Errors: exit code 1 with the file named, 2 for the command line; the old file stays.
-expect_error(2 "--format: keras2 not in {onnx}\nRun with --help for more information." export --format keras2 ${model} ${WORK}/x.onnx)
+expect_error(2 "--format: keras2 not in {onnx,keras,h5}\nRun with --help for more information." export --format keras2 ${model} ${WORK}/x.onnx)
 expect_error(2 "--format is required\nRun with --help for more information." export ${model} ${WORK}/x.onnx)
 expect_error(1 "mlp: error: ${WORK}/none.safetensors: cannot open (No such file or directory)"
              export --format onnx ${WORK}/none.safetensors ${WORK}/x.onnx)

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -13,6 +15,8 @@
 #include "keras_detail.hpp"
 #include "mlp/error.hpp"
 #include "mlp/interop/keras.hpp"
+#include "mlp/loss.hpp"
+#include "mlp/metric.hpp"
 #include "mlp/model_file.hpp"
 #include "mlp/serialize.hpp"
 
@@ -26,6 +30,10 @@ using nlohmann::json;
 constexpr std::uint64_t kMaxFileBytes = std::uint64_t{4} << 30;
 
 std::vector<std::uint8_t> read_all(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    throw Error(path + ": not a regular file");
+  }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
   const auto size = static_cast<std::uint64_t>(in.tellg());
@@ -247,6 +255,48 @@ Architecture architecture_from_file(const std::string& path) {
   return a;
 }
 
+// training_config (legacy) / compile_config (config.json) are not applied, but names in them that
+// mlp does not know (a notebook's own metric functions) are reported: the model loads anyway.
+void warn_unknown_training_names(const std::string& text, const std::string& source, std::vector<std::string>& warnings) {
+  json c;
+  try {
+    c = json::parse(text);
+  } catch (const json::exception&) {
+    warnings.push_back(source + ": the training config is not valid JSON: ignored");
+    return;
+  }
+  if (!c.is_object()) return;
+  const std::string loss = c.contains("loss") && c["loss"].is_string() ? c["loss"].get<std::string>() : "";
+  if (!loss.empty()) {
+    try {
+      (void)make_loss({.name = loss});
+    } catch (const Error&) {
+      warnings.push_back(source + ": the training config's loss '" + loss + "' is not one mlp has: ignored");
+    }
+  }
+  std::vector<std::string> names;
+  std::function<void(const json&, int)> collect = [&](const json& v, int depth) {
+    if (depth > 4) return;
+    if (v.is_string()) names.push_back(v.get<std::string>());
+    // Keras 2.5+: {"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "fn": ...}}
+    if (v.is_object() && v.contains("config") && v["config"].is_object() && v["config"].contains("name") &&
+        v["config"]["name"].is_string()) {
+      names.push_back(v["config"]["name"].get<std::string>());
+    }
+    if (v.is_array()) {
+      for (const json& e : v) collect(e, depth + 1);
+    }
+  };
+  if (c.contains("metrics")) collect(c["metrics"], 0);
+  for (const std::string& n : names) {
+    try {
+      (void)make_metric(n, loss.empty() || loss.find("crossentropy") == std::string::npos ? "categorical_crossentropy" : loss, 10);
+    } catch (const Error&) {
+      warnings.push_back(source + ": the training config names metric '" + n + "', which mlp does not have: ignored");
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Model> model_from_keras_json(const std::string& json_text, const std::string& source) {
@@ -254,7 +304,10 @@ std::unique_ptr<Model> model_from_keras_json(const std::string& json_text, const
 }
 
 KerasModel load_keras(const std::string& path, const std::string& architecture) {
-  const std::vector<std::uint8_t> bytes = read_all(path);
+  return load_keras_from_bytes(read_all(path), path, architecture);
+}
+
+KerasModel load_keras_from_bytes(std::span<const std::uint8_t> bytes, const std::string& path, const std::string& architecture) {
   KerasModel out;
   if (is_zip(bytes)) {
     auto members = read_zip(bytes, path);
@@ -271,6 +324,13 @@ KerasModel load_keras(const std::string& path, const std::string& architecture) 
                          ? architecture_from_json(std::string(members["config.json"].begin(), members["config.json"].end()),
                                                   path + "/config.json")
                          : architecture_from_file(architecture);
+    {
+      const std::string config(members["config.json"].begin(), members["config.json"].end());
+      const json c = parse_json(config, path + "/config.json");
+      if (c.is_object() && c.contains("compile_config") && c["compile_config"].is_object()) {
+        warn_unknown_training_names(c["compile_config"].dump(), path, out.warnings);
+      }
+    }
     hdf5::File weights = hdf5::File::from_bytes(members["model.weights.h5"], path + "/model.weights.h5");
     load_keras3_weights(*a.model, a.layers, weights.root(), weights.source());
     out.model = std::move(a.model);
@@ -283,6 +343,9 @@ KerasModel load_keras(const std::string& path, const std::string& architecture) 
   if (hdf5::has_attribute(root, "model_config")) {
     Architecture a = architecture.empty() ? architecture_from_json(hdf5::read_string(root, "model_config", path), path)
                                           : architecture_from_file(architecture);
+    if (hdf5::has_attribute(root, "training_config")) {
+      warn_unknown_training_names(hdf5::read_string(root, "training_config", path), path, out.warnings);
+    }
     if (!hdf5::is_group(root, "model_weights")) throw Error(path + ": a model_config but no model_weights group");
     hdf5::H5Id g = hdf5::open_group(root, "model_weights", path);
     load_legacy_weights(*a.model, g.get(), path);

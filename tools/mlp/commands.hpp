@@ -46,5 +46,7 @@ void add_export_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>
 /// `mlp sweep CONFIG --grid KEY=[v1,...]... --seeds 1,2,3 --jobs J`: many trainings and their table
 /// (sweep_command.cpp, docs/sweeps.md).
 void add_sweep_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
+/// `mlp import-keras FILE [--architecture ARCH] --out MODEL` (import_keras_command.cpp).
+void add_import_keras_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners);
 
 }  // namespace mlp::cli

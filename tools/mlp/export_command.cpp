@@ -3,12 +3,14 @@
 // one row of kFormats, {name, what it writes, writer}; a writer gets the loaded model file and the
 // command's arguments. The output is written atomically (the old file is kept on any failure).
 //   onnx   ONNX opset 17 of the inference graph (src/interop/onnx_export.cpp, docs/interop.md)
+//   keras  a Keras 3 .keras zip; h5  a legacy Keras HDF5 full model (src/interop/keras_export.cpp)
 #include <fmt/core.h>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "mlp/error.hpp"
+#include "mlp/interop/keras.hpp"
 #include "mlp/interop/onnx.hpp"
 #include "mlp/io/files.hpp"
 #include "mlp/model_file.hpp"
@@ -56,6 +58,22 @@ void write_onnx(SavedModel& saved, const ExportArgs& args) {
   }
 }
 
+// ---- keras, h5 ----
+// Keras files carry no preprocessing: the caller applies the model file's (docs/interop.md).
+void write_keras_format(SavedModel& saved, const ExportArgs& args, KerasFormat format) {
+  try {
+    save_keras(args.out, *saved.model, format);
+  } catch (const Error& e) {
+    throw Error(args.model + ": " + e.what());
+  }
+  fmt::print("wrote {} ({})\n", args.out, format == KerasFormat::kKeras ? "Keras 3 .keras zip" : "Keras HDF5 full model");
+  if (saved.extra.contains("preprocessing")) {
+    fmt::print("Keras files carry no preprocessing: apply the model file's (divide_by, standardize) to the inputs\n");
+  }
+}
+void write_keras(SavedModel& saved, const ExportArgs& args) { write_keras_format(saved, args, KerasFormat::kKeras); }
+void write_h5(SavedModel& saved, const ExportArgs& args) { write_keras_format(saved, args, KerasFormat::kH5); }
+
 struct Format {
   const char* name;
   const char* description;
@@ -63,6 +81,8 @@ struct Format {
 };
 constexpr Format kFormats[] = {
     {"onnx", "ONNX opset 17, the inference graph", write_onnx},
+    {"keras", "a Keras 3 .keras zip", write_keras},
+    {"h5", "a legacy Keras HDF5 full model", write_h5},
 };
 
 int run_export(const ExportArgs& args) {

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   mlp::cli::add_plot_model_command(app, runners);
   mlp::cli::add_export_command(app, runners);
   mlp::cli::add_sweep_command(app, runners);
+  mlp::cli::add_import_keras_command(app, runners);
 
   try {
     app.parse(argc, argv);

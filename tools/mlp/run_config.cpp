@@ -14,7 +14,9 @@
 
 #include "mlp/data/datasets.hpp"
 #include "mlp/error.hpp"
+#include "mlp/interop/keras.hpp"
 #include "mlp/io/files.hpp"
+#include "mlp/model_file.hpp"
 #include "mlp/io/idx.hpp"
 #include "mlp/io/image.hpp"
 #include "mlp/random.hpp"
@@ -300,6 +302,23 @@ TrainConfig parse_train_config(const ConfigDocument& doc) {
   if (auto fit = root.get_object("fit")) parse_fit(std::move(*fit), config.fit);
   if (const auto* callbacks = root.find("callbacks")) config.callbacks = *callbacks;
   root.finish();
+  auto take_path = [&](const char* key, std::string& out) {
+    if (!config.model.contains(key)) return;
+    if (!config.model[key].is_string() || config.model[key].get<std::string>().empty()) {
+      throw Error(doc.source.locate(std::string("model.") + key) + "model." + key + ": expected a file path");
+    }
+    out = (fs::path(config.base_dir) / config.model[key].get<std::string>()).lexically_normal().string();
+    config.model.erase(key);
+  };
+  take_path("init_from", config.init_from);
+  take_path("architecture", config.init_architecture);
+  if (!config.init_architecture.empty() && config.init_from.empty()) {
+    throw Error(doc.source.locate("model.architecture") + "model.architecture: only used with model.init_from");
+  }
+  if (!config.init_from.empty() && !config.model.empty()) {
+    throw Error(doc.source.locate("model") + "model: init_from gives the whole model; remove the other keys (" +
+                config.model.begin().key() + ")");
+  }
   config.model["seed"] = config.fit.seed;
   const nlohmann::json* type = config.model.contains("type") ? &config.model["type"] : nullptr;
   config.functional = type != nullptr ? *type == "Functional" : config.model.contains("inputs");
@@ -552,6 +571,15 @@ std::optional<std::size_t> input_width(const TrainConfig& config, const LoadedDa
 
 std::unique_ptr<Model> model_from_train_config(const ConfigDocument& doc, const TrainConfig& config,
                                                const LoadedData* data) {
+  if (!config.init_from.empty()) {
+    // A Keras file by content (load_keras tells the layouts apart), else an mlp model file.
+    std::ifstream in(config.init_from, std::ios::binary);
+    char magic[8] = {};
+    in.read(magic, sizeof magic);
+    const bool keras = std::string_view(magic, 4) == "PK\x03\x04" || std::string_view(magic, 4) == "\x89HDF";
+    if (keras) return load_keras(config.init_from, config.init_architecture).model;
+    return std::move(load_model(config.init_from).model);
+  }
   if (!config.functional) return sequential_from_config(ConfigObject(config.model, "model", &doc.source));
   nlohmann::json model = config.model;
   nlohmann::json& inputs = model["inputs"];

@@ -70,6 +70,10 @@ struct TrainConfig {
   FitConfig fit;
   nlohmann::json callbacks;  // the [[callbacks]] array (null when absent), see callbacks_config.hpp
   std::string base_dir;    // relative data paths are relative to the config file's directory
+  // [model] init_from = "model.keras" (or `mlp train --init-from`): the model, architecture and
+  // weights, comes from this file (a Keras file, load_keras, or an mlp model file) instead of
+  // [[model.layers]]; init_architecture for a weights-only Keras file.
+  std::string init_from, init_architecture;
 };
 
 /// Reads and validates every section (unknown keys and bad values are errors naming the line).

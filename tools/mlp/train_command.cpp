@@ -49,6 +49,8 @@ struct TrainArgs {
   std::vector<std::string> overrides;
   std::string run_dir;
   std::string resume;
+  std::string init_from;     // --init-from: the model (architecture and weights) from this file
+  std::string architecture;  // --architecture: for a weights-only Keras file
 };
 
 constexpr const char* kCheckpointFile = "checkpoint.safetensors";
@@ -316,6 +318,14 @@ int run_train(const TrainArgs& args) {
   }
   ConfigDocument doc = read_toml(args.config);
   for (const auto& o : args.overrides) apply_override(doc, o);
+  if (!args.init_from.empty()) {
+    // Replaces the config's [model]: paths made absolute (the config's are relative to its directory).
+    nlohmann::json model = {{"init_from", fs::absolute(args.init_from).string()}};
+    if (!args.architecture.empty()) model["architecture"] = fs::absolute(args.architecture).string();
+    doc.root["model"] = std::move(model);
+  } else if (!args.architecture.empty()) {
+    throw Error("--architecture is only used with --init-from");
+  }
   return train_from_document(std::move(doc), args.config, args.run_dir, false);
 }
 
@@ -335,7 +345,13 @@ void add_train_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>&
   CLI::Option* resume = cmd->add_option("--resume", args->resume,
                                         "Continue the run in this directory from its last checkpoint "
                                         "(its config.toml; --set fit.epochs=N trains longer)");
-  resume->excludes(config)->excludes(run_dir);
+  CLI::Option* init = cmd->add_option("--init-from", args->init_from,
+                                      "Start from this model instead of [model]: a Keras file (.keras, .h5, "
+                                      ".weights.h5) or an mlp model file; trains on with mlp's optimizer");
+  cmd->add_option("--architecture", args->architecture,
+                  "With --init-from and a weights-only Keras file: its architecture (model.to_json(), config.json, "
+                  "a .keras file or an mlp model)");
+  resume->excludes(config)->excludes(run_dir)->excludes(init);
   cmd->callback([config, resume] {
     if (config->count() == 0 && resume->count() == 0) throw CLI::RequiredError("config (or --resume RUN_DIR)");
   });

@@ -18,11 +18,14 @@
 // InputLayer, Flatten, Dense, Activation, Dropout, AlphaDropout, GaussianNoise,
 // BatchNormalization, LeakyReLU, Concatenate, Add, Average, Multiply; unknown config keys are
 // ignored; anything unsupported, misshaped or missing is an Error naming the file and the layer.
-// training_config / compile_config are not read (the model comes back uncompiled).
+// training_config / compile_config are not applied (the model comes back uncompiled); a loss or
+// metric in them that mlp does not have (a notebook's own function) is a warning in KerasModel::warnings.
 //
 // save_keras writes a Keras 3 .keras zip (members stored) or a legacy .h5 full model with the groups,
 // attributes, names and dtypes Keras writes (docs/interop.md), atomically.
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +43,9 @@ struct KerasModel {
 /// Reads a Keras model file (see above). `architecture` is required for weights-only files and
 /// overrides the file's own architecture otherwise. Throws Error naming the file.
 KerasModel load_keras(const std::string& path, const std::string& architecture = "");
+/// load_keras on the bytes of a file already in memory; `source` names them in errors.
+KerasModel load_keras_from_bytes(std::span<const std::uint8_t> bytes, const std::string& source,
+                                 const std::string& architecture = "");
 
 /// A model from a Keras architecture JSON (model.to_json(), a model_config attribute or a Keras 3
 /// config.json), built, with initial weights. `source` names it in errors.
