@@ -101,6 +101,6 @@ if(NOT n EQUAL 3 OR NOT header MATCHES "test_mae_mean,test_mae_spread" OR NOT he
   message(FATAL_ERROR "housing results.csv: expected 2 rows with test_mae and test_rmse:\n${rows}")
 endif()
 list(GET rows 2 row)
-if(NOT row MATCHES "^2,64 tanh sgd momentum,1,")
+if(NOT row MATCHES "^2,64 tanh sgd momentum,\"model.layers\\[0\\].units=64; ")
   message(FATAL_ERROR "housing results.csv: the second row is not the named one: ${row}")
 endif()

@@ -29,10 +29,11 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "commands.hpp"
 #include "mlp/error.hpp"
-#include "mlp/plot/plots.hpp"
+#include "mlp/plot/gnuplot.hpp"
 #include "mlp/serialize.hpp"
 #include "run_config.hpp"
 
@@ -369,7 +370,7 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
     csv += "," + csv_field(a.key);
   }
   md += " | seeds";
-  csv += ",seeds";
+  csv += ",overrides,seeds";
   for (const auto& c : columns) {
     std::string title = c;
     std::replace(title.begin(), title.end(), '_', ' ');
@@ -385,7 +386,8 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
                                   : !test_keys.empty()        ? *test_keys.begin()
                                   : train_keys.count("accuracy") ? "accuracy"
                                                                  : "loss";
-  LineSeries train_series{"train " + plot_metric, {}, {}}, test_series{"test " + plot_metric, {}, {}};
+  // The plot: per configuration, the mean over seeds with the spread as an error bar (train, test).
+  std::string train_points, test_points;
   std::size_t shown = 0;
   for (std::size_t i = 0; i < configs.size(); ++i) {
     const auto& v = values[i];
@@ -401,8 +403,10 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
       csv += "," + csv_field(value);
     }
     const std::size_t n = v.at("epochs").size();
+    std::string overrides;
+    for (const auto& o : c.overrides) overrides += (overrides.empty() ? "" : "; ") + o;
     md += fmt::format(" | {}/{}", n, n_seeds);
-    csv += fmt::format(",{}", n);
+    csv += fmt::format(",{},{}", csv_field(overrides), n);
     for (const auto& col : columns) {
       const auto it = v.find(col);
       if (it == v.end()) {
@@ -421,11 +425,11 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
     }
     md += " |\n";
     csv += "\n";
-    for (auto [series, part] : {std::pair{&train_series, "train_"}, std::pair{&test_series, "test_"}}) {
+    for (auto [points, part] : {std::pair{&train_points, "train_"}, std::pair{&test_points, "test_"}}) {
       const auto it = v.find(part + plot_metric);
       if (it == v.end()) continue;
-      series->x.push_back(static_cast<double>(shown));
-      series->y.push_back(stat_of(it->second).mean);
+      const Stat st = stat_of(it->second);
+      *points += fmt::format("{} {} {}\n", shown, gnuplot_number(st.mean), gnuplot_number(st.spread));
     }
   }
   md += "\nMean ± spread (the sample standard deviation) over the finished seeds; train values are the last "
@@ -434,16 +438,26 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
   write_text((out / "results.md").string(), md);
   write_text((out / "results.csv").string(), csv);
   fmt::print("\n{}", md);
-  LinePlot plot{.title = "sweep of " + fs::path(args.config).filename().string() + ": " + plot_metric +
-                         " per configuration (mean over seeds)",
-                .x_label = "configuration (# in results.md)",
-                .y_label = plot_metric};
-  for (auto* s : {&train_series, &test_series}) {
-    if (!s->x.empty()) plot.series.push_back(*s);
+  if (train_points.empty() && test_points.empty()) return;
+  GnuplotScript plot;
+  plot.add("set title " + gnuplot_quote("sweep of " + fs::path(args.config).filename().string() + ": " + plot_metric +
+                                        " per configuration (mean ± spread over seeds)"));
+  plot.add("set xlabel " + gnuplot_quote("configuration (# in results.md)"));
+  plot.add("set ylabel " + gnuplot_quote(plot_metric));
+  plot.add(fmt::format("set xrange [0.5:{}.5]", shown));
+  plot.add("set xtics 1");
+  plot.add("set grid ytics");
+  plot.add("set key outside bottom center horizontal");
+  std::string command = "plot ";
+  for (auto [points, name, offset] : {std::tuple{&train_points, "train", -0.1}, std::tuple{&test_points, "test", 0.1}}) {
+    if (points->empty()) continue;
+    const std::string data = plot.add_data(*points);
+    command += fmt::format("{}{} using ($1+{}):2:3 with yerrorbars pointtype 7 title {}", command == "plot " ? "" : ", ",
+                           data, offset, gnuplot_quote(std::string(name) + " " + plot_metric));
   }
-  if (plot.series.empty()) return;
+  plot.add(command);
   try {
-    plot_lines((out / "results.png").string(), plot);
+    render_png((out / "results.png").string(), plot, {std::max<std::size_t>(800, 40 * shown + 200), 600});
   } catch (const Error& e) {
     fmt::print(stderr, "mlp: warning: results.png not drawn: {}\n", e.what());
   }
