@@ -17,10 +17,12 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        build_dir = os.path.join(ROOT, "build-pip")
-        subprocess.run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
-                        f"-DPython3_EXECUTABLE={sys.executable}", "-DMLP_BUILD_TESTS=OFF",
-                        "-DMLP_BUILD_BENCH=OFF"], check=True)
+        # MLP_PIP_BUILD_DIR=build reuses a configured build tree (its settings are kept).
+        build_dir = os.path.abspath(os.environ.get("MLP_PIP_BUILD_DIR", os.path.join(ROOT, "build-pip")))
+        if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
+            subprocess.run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
+                            f"-DPython3_EXECUTABLE={sys.executable}", "-DMLP_BUILD_TESTS=OFF",
+                            "-DMLP_BUILD_BENCH=OFF"], check=True)
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", "2")
         subprocess.run(["cmake", "--build", build_dir, "--target", "mlp_python", "-j", jobs], check=True)
         built = os.path.join(build_dir, "python", "mlp")
