@@ -2,6 +2,8 @@
 # The cost of Python: the reference model (Flatten, Dense 256 relu, Dropout 0.45, Dense 256 relu,
 # Dropout 0.45, Dense 10 softmax; Adam, batch 128) trained on the committed MNIST subset by
 # `mlp train` and by `model.fit` from Python, the same epochs and seed; prints both fit times.
+# mlp train's time ("Trained N epochs in S s", one decimal) also covers what it does per epoch
+# beyond the Python fit (its checkpoint, the history file), so the CLI can come out slower.
 #   bench/python_overhead.sh [BUILD_DIR] [EPOCHS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
