@@ -418,7 +418,7 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
       std::vector<std::size_t> order(out.x_train.rows());
       std::iota(order.begin(), order.end(), 0);
       Rng rng(d.split_seed);
-      for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.below(i))]);
+      rng.shuffle(order);
       const auto n_test = static_cast<std::size_t>(std::round(d.test_split * static_cast<double>(order.size())));
       if (n_test == 0 || n_test >= order.size()) {
         throw Error(train_path + ": test_split " + fmt::format("{:g}", d.test_split) + " of " +
