@@ -16,13 +16,13 @@
 #include "mlp/layers/leaky_relu.hpp"
 #include "mlp/layers/merge.hpp"
 #include "mlp/serialize.hpp"
+#include "mlp/strings.hpp"
 #include "serialize_detail.hpp"
 
 namespace mlp {
 namespace {
 
 using serialize_detail::find_type;
-using serialize_detail::join;
 
 std::optional<std::uint64_t> read_seed(ConfigObject& c) {
   const auto* v = c.find("seed");

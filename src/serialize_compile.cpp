@@ -13,13 +13,13 @@
 #include "mlp/optimizers/rmsprop.hpp"
 #include "mlp/optimizers/sgd.hpp"
 #include "mlp/serialize.hpp"
+#include "mlp/strings.hpp"
 #include "serialize_detail.hpp"
 
 namespace mlp {
 namespace {
 
 using serialize_detail::find_type;
-using serialize_detail::join;
 
 // Reads the six base arguments into any optimizer's flat Options; learning_rate may be a number
 // or a schedule table.

@@ -9,17 +9,12 @@
 #include "mlp/callbacks/reduce_lr_on_plateau.hpp"
 #include "mlp/callbacks/tensorboard.hpp"
 #include "mlp/error.hpp"
+#include "mlp/strings.hpp"
 
 namespace mlp::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 std::string in_run_dir(const std::string& run_dir, const std::string& path) {
   if (fs::path(path).is_absolute()) return path;

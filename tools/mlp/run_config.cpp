@@ -20,6 +20,7 @@
 #include "mlp/random.hpp"
 #include "mlp/sequential.hpp"
 #include "mlp/serialize.hpp"
+#include "mlp/strings.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -219,12 +220,6 @@ void read_idx_pair(const std::string& images_path, const std::string& labels_pat
   shape.assign(images.dims.begin() + 1, images.dims.end());
   x.bytes = idx_to_bytes(std::move(images));
   x.is_bytes = true;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
 }
 
 // The columns of x feeding each input of a graph: a numeric column is one column of x, a
