@@ -142,8 +142,8 @@ ConfiguredCallbacks callbacks_from_config(const nlohmann::json& list, const Sour
   ConfiguredCallbacks result;
   if (list.is_null()) return result;
   if (!list.is_array()) {
-    throw Error((source ? source->locate("callbacks") : std::string()) +
-                "callbacks: expected an array of tables ([[callbacks]]), got " + describe_json_type(list));
+    throw Error(config_location(source, "callbacks"),
+                "expected an array of tables ([[callbacks]]), got " + describe_json_type(list));
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
     ConfigObject c(list[i], config_path("callbacks", i), source);
@@ -152,9 +152,7 @@ ConfiguredCallbacks callbacks_from_config(const nlohmann::json& list, const Sour
     try {
       result.owned.push_back(make(*type, c, run_dir, out, result.terminate_on_nan));
     } catch (const Error& e) {
-      const std::string what = e.what();
-      if (what.find(c.path()) != std::string::npos) throw;
-      throw c.error("(" + *type + "): " + what);
+      rethrow_at(e, c.location(), "(" + *type + "): ");
     }
     c.finish();
   }
