@@ -3,18 +3,33 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace mlp {
 
-std::string SourceMap::locate(const std::string& path) const {
+int SourceMap::line_of(const std::string& path) const {
   std::string p = path;
   for (;;) {
-    if (auto it = lines.find(p); it != lines.end()) return file + ":" + std::to_string(it->second) + ": ";
+    if (auto it = lines.find(p); it != lines.end()) return it->second;
     const auto cut = p.find_last_of(".[");
     if (cut == std::string::npos || p.empty()) break;
     p.resize(cut);
   }
+  return 0;
+}
+
+std::string SourceMap::locate(const std::string& path) const {
+  if (const int line = line_of(path); line > 0) return file + ":" + std::to_string(line) + ": ";
   return file.empty() ? std::string() : file + ": ";
+}
+
+ErrorLocation config_location(const SourceMap* source, const std::string& path, std::string detail) {
+  ErrorLocation where{.file = {}, .line = 0, .path = path, .detail = std::move(detail)};
+  if (source != nullptr) {
+    where.file = source->file;
+    where.line = source->line_of(path);
+  }
+  return where;
 }
 
 std::string config_path(const std::string& parent, std::string_view key) {
@@ -45,14 +60,10 @@ ConfigObject::ConfigObject(const nlohmann::json& value, std::string path, const 
 }
 
 Error ConfigObject::error(std::string_view key, const std::string& message) const {
-  const std::string p = config_path(path_, key);
-  return Error((source_ ? source_->locate(p) : std::string()) + p + ": " + message);
+  return Error(config_location(source_, config_path(path_, key)), message);
 }
 
-Error ConfigObject::error(const std::string& message) const {
-  const std::string where = source_ ? source_->locate(path_) : std::string();
-  return Error(where + (path_.empty() ? std::string("the document") : path_) + ": " + message);
-}
+Error ConfigObject::error(const std::string& message) const { return Error(location(), message); }
 
 bool ConfigObject::has(std::string_view key) const { return value_.contains(key); }
 

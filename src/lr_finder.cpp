@@ -87,9 +87,9 @@ LrFinderResult find_learning_rate(Model& model, InputView x, ConstMatrixView y,
   for (std::size_t i = 0; i < options.steps; ++i) {
     const double lr = options.start_lr *
                       std::pow(ratio, static_cast<double>(i) / static_cast<double>(options.steps - 1));
-    if (position >= n) {  // a new epoch: Fisher–Yates shuffle
+    if (position >= n) {  // a new epoch: a fresh shuffle
       std::iota(order.begin(), order.end(), std::size_t{0});
-      for (std::size_t k = n - 1; k > 0; --k) std::swap(order[k], order[rng.below(k + 1)]);
+      rng.shuffle(order);
       position = 0;
     }
     const std::size_t count = std::min(batch, n - position);

@@ -323,9 +323,7 @@ History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
     ctx.stop_training = ctx.resume->stopped;
   }
   for (ctx.epoch = first_epoch; ctx.epoch < opt.epochs && !ctx.stop_training; ++ctx.epoch) {
-    if (opt.shuffle) {
-      for (std::size_t i = n_train; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng_.below(i)]);
-    }
+    if (opt.shuffle) shuffle_rng_.shuffle(order);
     reset_metrics();
     ctx.epoch_cut_short = false;
     ctx.logs.clear();

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <utility>
 
 namespace mlp {
 namespace {
@@ -71,5 +72,13 @@ double Rng::truncated_normal() {
 }
 
 Rng Rng::split() { return Rng(next_u64()); }
+
+void Rng::shuffle(std::span<std::size_t> v) {
+  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
+}
+
+void Rng::choose_first(std::span<std::size_t> v, std::size_t count) {
+  for (std::size_t i = 0; i < count && i < v.size(); ++i) std::swap(v[i], v[i + below(v.size() - i)]);
+}
 
 }  // namespace mlp

@@ -16,13 +16,13 @@
 #include "mlp/layers/leaky_relu.hpp"
 #include "mlp/layers/merge.hpp"
 #include "mlp/serialize.hpp"
+#include "mlp/strings.hpp"
 #include "serialize_detail.hpp"
 
 namespace mlp {
 namespace {
 
 using serialize_detail::find_type;
-using serialize_detail::join;
 
 std::optional<std::uint64_t> read_seed(ConfigObject& c) {
   const auto* v = c.find("seed");
@@ -38,13 +38,6 @@ void require(ConfigObject& c, std::string_view key, const std::string& what) {
   if (c.has(key)) return;
   c.finish();
   throw c.error(key, "required (" + what + ")");
-}
-
-// "model.layers[2] (Dense): units must be positive, got 0" from the constructor's
-// "Dense: units must be positive, got 0".
-Error constructor_error(const ConfigObject& c, const std::string& type, std::string what) {
-  if (what.starts_with(type + ": ")) what.erase(0, type.size() + 2);
-  return Error((c.source() ? c.source()->locate(c.path()) : std::string()) + c.path() + " (" + type + "): " + what);
 }
 
 // Keras writes keys whose value we support only at one setting (axis = -1, noise_shape = null):
@@ -157,10 +150,9 @@ std::unique_ptr<Layer> layer_from_config(ConfigObject c) {
   try {
     layer = make_layer(type, c);
   } catch (const Error& e) {
-    const std::string what = e.what();
-    // Errors from a ConfigObject already name the path; a constructor's do not.
-    if (what.find(c.path()) != std::string::npos) throw;
-    throw constructor_error(c, type, what);
+    // Errors from a ConfigObject have their location; a constructor's get the layer's:
+    // "model.layers[2] (Dense): units must be positive, got 0" from "Dense: units must be ...".
+    rethrow_at(e, c.location(type));
   }
   c.finish();
   if (name) {
@@ -206,9 +198,7 @@ Initializer initializer_from_config(ConfigObject& parent, std::string_view key, 
     c.finish();
     return init;
   } catch (const Error& e) {
-    const std::string what = e.what();
-    if (what.find(config_path(parent.path(), key)) != std::string::npos) throw;
-    throw parent.error(key, what);
+    rethrow_at(e, config_location(parent.source(), config_path(parent.path(), key)));
   }
 }
 
@@ -257,11 +247,9 @@ ModelOptions model_options(ConfigObject& c, std::string_view type) {
   return options;
 }
 
-// An Error from building a layer, prefixed with the layer's config path unless it has it already.
+// An Error from building a layer at `path`, located there unless it has a location already.
 [[noreturn]] void rethrow_at(const ConfigObject& c, const std::string& path, const Error& e) {
-  const std::string what = e.what();
-  if (what.find(path) != std::string::npos) throw e;
-  throw Error((c.source() ? c.source()->locate(path) : std::string()) + path + ": " + what);
+  mlp::rethrow_at(e, config_location(c.source(), path));
 }
 
 std::unique_ptr<Model> functional_from_config(ConfigObject c) {
@@ -316,22 +304,21 @@ std::unique_ptr<Model> functional_from_config(ConfigObject c) {
     if (p.layer->kind() == "InputLayer") throw Error(p.path + ": declare inputs under \"inputs\", not as layers");
     p.name = p.layer->name();
     if (p.name.empty()) {
-      throw Error((c.source() ? c.source()->locate(p.path) : std::string()) + p.path +
-                  ": a layer of a functional model needs a name (other layers and the outputs refer to it)");
+      throw Error(config_location(c.source(), p.path),
+                  "a layer of a functional model needs a name (other layers and the outputs refer to it)");
     }
     if (!declared.emplace(p.name, p.path).second) {
       throw Error(p.path + ": the name '" + p.name + "' is already used by " + declared[p.name]);
     }
     pending.push_back(std::move(p));
   }
-  auto at = [&](const std::string& path) { return (c.source() ? c.source()->locate(path) : std::string()) + path; };
+  auto at = [&](const Pending& p) { return config_location(c.source(), p.path, "'" + p.name + "'"); };
   for (const Pending& p : pending) {
     for (const std::string& r : p.reads) {
       if (declared.contains(r)) continue;
       std::string names;
       for (const auto& [name, where] : declared) names += (names.empty() ? "" : ", ") + name;
-      throw Error(at(p.path) + " ('" + p.name + "'): reads '" + r + "', which is neither an input nor a layer; " +
-                  "the names are: " + names);
+      throw Error(at(p), "reads '" + r + "', which is neither an input nor a layer; the names are: " + names);
     }
   }
   // A cycle, written out: from a layer that cannot be added, follow what it reads and cannot be
@@ -356,8 +343,7 @@ std::unique_ptr<Model> functional_from_config(ConfigObject c) {
         const Pending* first = next != nullptr ? next : walk.front();
         std::string path;
         for (auto it = next != nullptr ? seen : walk.begin(); it != walk.end(); ++it) path += (*it)->name + " -> ";
-        return Error(at(first->path) + " ('" + first->name + "'): is part of a cycle (it depends on its own output): " +
-                     path + first->name);
+        return Error(at(*first), "is part of a cycle (it depends on its own output): " + path + first->name);
       }
       walk.push_back(next);
     }

@@ -13,13 +13,13 @@
 #include "mlp/optimizers/rmsprop.hpp"
 #include "mlp/optimizers/sgd.hpp"
 #include "mlp/serialize.hpp"
+#include "mlp/strings.hpp"
 #include "serialize_detail.hpp"
 
 namespace mlp {
 namespace {
 
 using serialize_detail::find_type;
-using serialize_detail::join;
 
 // Reads the six base arguments into any optimizer's flat Options; learning_rate may be a number
 // or a schedule table.
@@ -88,13 +88,10 @@ std::unique_ptr<Optimizer> make_optimizer_from(const std::string& type, ConfigOb
   return std::make_unique<Adagrad>(o);
 }
 
-// Rethrows a constructor's Error with the config path in front, unless it already has it:
+// Rethrows a constructor's Error at the config's location, unless it has one already:
 // "compile.optimizer (Adam): beta_1 must be in [0, 1), got 1.5" from "Adam: beta_1 must be ...".
-[[noreturn]] void rethrow_at(ConfigObject& c, const std::string& type, const Error& e) {
-  std::string what = e.what();
-  if (what.find(c.path()) != std::string::npos) throw e;
-  if (what.starts_with(type + ": ")) what.erase(0, type.size() + 2);
-  throw Error((c.source() ? c.source()->locate(c.path()) : std::string()) + c.path() + " (" + type + "): " + what);
+[[noreturn]] void rethrow_at(const ConfigObject& c, const std::string& type, const Error& e) {
+  mlp::rethrow_at(e, c.location(type));
 }
 
 }  // namespace

@@ -7,18 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "mlp/strings.hpp"
+
 namespace mlp::serialize_detail {
 
 inline std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-/// "a, b, c".
-inline std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
 }
 

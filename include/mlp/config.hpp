@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mlp/error.hpp"
@@ -28,9 +29,15 @@ namespace mlp {
 struct SourceMap {
   std::string file;
   std::map<std::string, int> lines;
+  /// The line of the path, or of its nearest parent that has one; 0 when none has.
+  int line_of(const std::string& path) const;
   /// "file:line: " for the path (or its nearest parent that has a line), "file: " without one.
   std::string locate(const std::string& path) const;
 };
+
+/// The location of `path` in `source` (which may be null: no file, no line), for
+/// Error(location, message); `detail` is shown in parentheses after the path.
+ErrorLocation config_location(const SourceMap* source, const std::string& path, std::string detail = {});
 
 /// Joins a parent path and a key: ("model", "layers") → "model.layers"; ("", "fit") → "fit".
 std::string config_path(const std::string& parent, std::string_view key);
@@ -75,6 +82,8 @@ class ConfigObject {
   Error error(std::string_view key, const std::string& message) const;
   /// An Error about this object as a whole.
   Error error(const std::string& message) const;
+  /// Where this object is, for Error(location, message) and rethrow_at: "<file:line: >path (detail): ".
+  ErrorLocation location(std::string detail = {}) const { return config_location(source_, path_, std::move(detail)); }
 
  private:
   const nlohmann::json& value_;

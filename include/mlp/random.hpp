@@ -5,7 +5,9 @@
 // every transform below is our own, so one seed gives the same numbers with any compiler or
 // standard library (std::normal_distribution does not).
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace mlp {
 
@@ -26,6 +28,14 @@ class Rng {
   double truncated_normal();
   /// A child generator with an independent stream, derived from this one's next output.
   Rng split();
+  /// Shuffles `v` in place (Fisher–Yates, Durstenfeld's form: for i = n down to 2, swap v[i-1]
+  /// with v[below(i)]): n - 1 draws, none for n <= 1. Every shuffle in the library is this one
+  /// (fit's epochs, the lr finder, the CLI's test split), so a seed gives the same order everywhere.
+  void shuffle(std::span<std::size_t> v);
+  /// Puts `count` <= v.size() distinct elements of `v`, chosen uniformly, in its first `count`
+  /// places (the forward, partial Fisher–Yates: for i < count, swap v[i] with v[i + below(n - i)]).
+  /// Its draws differ from shuffle()'s; `mlp data show --seed` picks its samples with it.
+  void choose_first(std::span<std::size_t> v, std::size_t count);
 
   /// The complete state (for checkpoints): four words of xoshiro, the cached normal and its flag.
   struct State {

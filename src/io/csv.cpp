@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlp/error.hpp"
+#include "mlp/strings.hpp"
 
 namespace mlp {
 namespace {
@@ -169,12 +170,6 @@ double median(std::vector<double> v) {
   if (v.size() % 2 == 1) return upper;
   const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
   return (lower + upper) / 2;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
 }
 
 // The index of each named column; `what` says which option named it ("features", "targets"...).

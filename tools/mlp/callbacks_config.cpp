@@ -9,17 +9,12 @@
 #include "mlp/callbacks/reduce_lr_on_plateau.hpp"
 #include "mlp/callbacks/tensorboard.hpp"
 #include "mlp/error.hpp"
+#include "mlp/strings.hpp"
 
 namespace mlp::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 std::string in_run_dir(const std::string& run_dir, const std::string& path) {
   if (fs::path(path).is_absolute()) return path;
@@ -147,8 +142,8 @@ ConfiguredCallbacks callbacks_from_config(const nlohmann::json& list, const Sour
   ConfiguredCallbacks result;
   if (list.is_null()) return result;
   if (!list.is_array()) {
-    throw Error((source ? source->locate("callbacks") : std::string()) +
-                "callbacks: expected an array of tables ([[callbacks]]), got " + describe_json_type(list));
+    throw Error(config_location(source, "callbacks"),
+                "expected an array of tables ([[callbacks]]), got " + describe_json_type(list));
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
     ConfigObject c(list[i], config_path("callbacks", i), source);
@@ -157,9 +152,7 @@ ConfiguredCallbacks callbacks_from_config(const nlohmann::json& list, const Sour
     try {
       result.owned.push_back(make(*type, c, run_dir, out, result.terminate_on_nan));
     } catch (const Error& e) {
-      const std::string what = e.what();
-      if (what.find(c.path()) != std::string::npos) throw;
-      throw c.error("(" + *type + "): " + what);
+      rethrow_at(e, c.location(), "(" + *type + "): ");
     }
     c.finish();
   }

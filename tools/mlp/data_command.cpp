@@ -117,7 +117,7 @@ int run_show(const ShowArgs& args) {
   std::vector<std::size_t> order(x.rows());
   std::iota(order.begin(), order.end(), std::size_t{0});
   Rng rng(args.seed);
-  for (std::size_t i = 0; i < count; ++i) std::swap(order[i], order[i + rng.below(order.size() - i)]);
+  rng.choose_first(order, count);
 
   std::vector<GrayImageSample> samples;
   for (std::size_t i = 0; i < count; ++i) {

@@ -22,6 +22,7 @@
 #include "mlp/random.hpp"
 #include "mlp/sequential.hpp"
 #include "mlp/serialize.hpp"
+#include "mlp/strings.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -221,12 +222,6 @@ void read_idx_pair(const std::string& images_path, const std::string& labels_pat
   shape.assign(images.dims.begin() + 1, images.dims.end());
   x.bytes = idx_to_bytes(std::move(images));
   x.is_bytes = true;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
 }
 
 // The columns of x feeding each input of a graph: a numeric column is one column of x, a
@@ -437,7 +432,7 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
       std::vector<std::size_t> order(out.x_train.rows());
       std::iota(order.begin(), order.end(), 0);
       Rng rng(d.split_seed);
-      for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.below(i))]);
+      rng.shuffle(order);
       const auto n_test = static_cast<std::size_t>(std::round(d.test_split * static_cast<double>(order.size())));
       if (n_test == 0 || n_test >= order.size()) {
         throw Error(train_path + ": test_split " + fmt::format("{:g}", d.test_split) + " of " +
