@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Optimizer steps against hand-computed values. Every test starts from w = [1, −2] and feeds the
 // gradients g₁ = [0.5, −1], g₂ = [0.2, 0.4], g₃ = [−0.3, 0.1]. The expected numbers were computed
-// in double with an independent transcription of Keras 3's update rules (python3, 9 significant
-// digits); the first step of each is also worked out by hand in the comments.
+// in double by tests/optimizer_reference.py, an independent transcription of Keras 3's update
+// rules (python3, 9 significant digits; run it to print them); the first step of each is also
+// worked out by hand in the comments. ctest optimizers.reference_numbers runs it with --check on
+// this file: every literal below must agree with it within this file's own tolerance.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -306,7 +308,7 @@ TEST(Nadam, DefaultsAreKeras) {
 TEST(Nadam, MomentumScheduleAndRunningProduct) {
   // t = 1:  u₁ = 0.9·(1 − ½·0.96) = 0.468,  u₂ = 0.9·(1 − ½·0.9216) = 0.48528
   //         u_product = 0.468;  m = [0.05, −0.1];  v = [0.00025, 0.001]
-  //         m̂ = 0.48528·m/(1 − 0.468·0.48528) + (1 − 0.468)·g/(1 − 0.468) = [0.53139381, ...]
+  //         m̂ = 0.48528·m/(1 − 0.468·0.48528) + (1 − 0.468)·g/(1 − 0.468) = [0.531393902, ...]
   //         v̂ = v/(1 − 0.999) = [0.25, 1];  w₁ = w − 0.1·m̂/(√v̂ + 1e-7) = [0.893721241, −1.89372123]
   Param p = make_param({1, -2});
   Nadam opt({.learning_rate = 0.1});
@@ -467,7 +469,7 @@ TEST(Epsilon, PlacementFollowsKeras) {
   //       (PyTorch's lr·m̂/(√v̂ + ε) would give 1 − 0.1·0.5/(0.5 + 0.01) = 0.901960784)
   // RMSprop: w − lr·g/√(v + ε) = 1 − 0.005/√0.035 = 0.973273876      (ε inside the root)
   // Adagrad: w − lr·g/√(a + ε) = 1 − 0.05/√(0.35 + 0.01) = 0.916666667 (ε inside the root)
-  // Nadam:   w − lr·m̂/(√v̂ + ε) = 1 − 0.1·0.53139381/(0.5 + 0.01) = 0.895805117
+  // Nadam:   w − lr·m̂/(√v̂ + ε) = 1 − 0.1·0.531393902/(0.5 + 0.01) = 0.895805117
   Param a = make_param({1, -2});
   Param r = make_param({1, -2});
   Param g = make_param({1, -2});
