@@ -216,5 +216,30 @@ TEST(KerasImport, BrokenAndHostileFilesAreClearErrors) {
   expect_error("keras2_functional.expected.json", {"not an HDF5 file"});
 }
 
+// Keras 2 writes BatchNormalization's axis as the positive index 1, which is the last axis only of
+// a (batch, features) input; of a (batch, 28, 28) input it is another axis, refused by name.
+std::string batch_norm_json(const std::string& batch_shape, const std::string& axis) {
+  return R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+    {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": )" + axis +
+         R"(, "batch_input_shape": )" + batch_shape + R"(}}]}})";
+}
+
+TEST(KerasImport, BatchNormalizationAxisOneIsTheLastAxisOnlyOfAFlatInput) {
+  EXPECT_EQ(model_from_keras_json(batch_norm_json("[null, 8]", "1"), "flat.json")->params().size(), 2u);
+  EXPECT_EQ(model_from_keras_json(batch_norm_json("[null, 8]", "[1]"), "flat.json")->output_shape(), (Shape{8}));
+  EXPECT_EQ(model_from_keras_json(batch_norm_json("[null, 28, 28]", "-1"), "image.json")->output_shape(),
+            (Shape{28, 28}));
+  try {
+    model_from_keras_json(batch_norm_json("[null, 28, 28]", "1"), "image.json");
+    ADD_FAILURE() << "axis 1 of a (28, 28) input loaded";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("image.json"), std::string::npos) << m;
+    EXPECT_NE(m.find("layer 'bn' (BatchNormalization): axis 1 of an input of rank 3 is not its last axis"),
+              std::string::npos) << m;
+  }
+  EXPECT_THROW(model_from_keras_json(batch_norm_json("[null, 8]", "2"), "flat.json"), Error);
+}
+
 }  // namespace
 }  // namespace mlp

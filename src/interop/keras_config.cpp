@@ -67,6 +67,7 @@ std::string activation(const json& a, const std::string& where) {
 struct Converted {
   json layer;       // mlp's flat layer config
   json input_shape; // a batch_input_shape/batch_shape found on the layer (null if none)
+  bool axis_one = false;  // a BatchNormalization with axis 1 (see KerasArchitecture::axis_one_layers)
 };
 
 Converted convert_layer(const json& entry, const std::string& where_file, std::size_t index) {
@@ -124,6 +125,7 @@ Converted convert_layer(const json& entry, const std::string& where_file, std::s
       const bool one = (axis->is_number_integer() && axis->get<int>() == 1) ||
                        (axis->is_array() && axis->size() == 1 && (*axis)[0] == 1);
       if (!last && !one) throw Error(where + ": axis " + axis->dump() + " is not supported (only the last axis)");
+      out.axis_one = one;
     }
     copy("momentum");
     copy("epsilon");
@@ -204,6 +206,7 @@ KerasArchitecture convert_architecture(const json& keras, const std::string& sou
     json out = {{"type", "Sequential"}, {"name", name}, {"layers", json::array()}};
     for (std::size_t i = 0; i < layers->size(); ++i) {
       Converted c = convert_layer((*layers)[i], source, i);
+      if (c.axis_one) arch.axis_one_layers.push_back(c.layer["name"].get<std::string>());
       arch.layers.push_back({c.layer["name"].get<std::string>(), c.layer["type"].get<std::string>()});
       if (i == 0 && !c.input_shape.is_null() && c.layer["type"] != "InputLayer") out["input_shape"] = c.input_shape;
       out["layers"].push_back(std::move(c.layer));
@@ -218,6 +221,7 @@ KerasArchitecture convert_architecture(const json& keras, const std::string& sou
   for (std::size_t i = 0; i < layers->size(); ++i) {
     const json& entry = (*layers)[i];
     Converted c = convert_layer(entry, source, i);
+    if (c.axis_one) arch.axis_one_layers.push_back(c.layer["name"].get<std::string>());
     // Keras 2 puts the layer's name beside class_name too; the config's wins.
     arch.layers.push_back({c.layer["name"].get<std::string>(), c.layer["type"].get<std::string>()});
     if (c.layer["type"] == "InputLayer") {

@@ -101,6 +101,17 @@ std::unique_ptr<Model> build_model(const KerasArchitecture& arch, const std::str
     ConfigObject c(arch.config, "model");
     auto model = model_from_config(std::move(c));
     if (!model->built()) throw Error("the architecture gives no input shape (no InputLayer and no batch_input_shape)");
+    for (const std::string& name : arch.axis_one_layers) {
+      // Axis 1 is the last axis only of a (batch, features) input; of a (batch, 28, 28) one it is
+      // the first feature axis, which mlp's BatchNormalization does not normalise over.
+      for (const auto& l : model->layers()) {
+        if (l->name() == name && l->input_shape().size() != 1) {
+          throw Error("layer '" + name + "' (BatchNormalization): axis 1 of an input of rank " +
+                      std::to_string(l->input_shape().size() + 1) +
+                      " is not its last axis; only the last axis (-1) is supported");
+        }
+      }
+    }
     return model;
   } catch (const Error& e) {
     throw Error(source + ": " + e.what());
