@@ -26,11 +26,9 @@ ArrayLike = Any
 class _Dispatcher:
     """Calls the Python callbacks from the C++ loop (mlp._mlp's PythonBridge)."""
 
-    def __init__(self, model: "Model", python: List[Any], verbose: int, epochs: int):
+    def __init__(self, model: "Model", python: List[Any]):
         self.model = model
         self.python = python
-        self.verbose = verbose
-        self.epochs = epochs
         self.batch_hooks = [cb for cb in python if callable(getattr(cb, "on_train_batch_end", None))]
 
     def __call__(self, event: str, index: int, logs: Dict[str, float]) -> Optional[bool]:
@@ -40,9 +38,6 @@ class _Dispatcher:
             for cb in self.batch_hooks:
                 cb.on_train_batch_end(index, logs)
             return bool(self.model.stop_training)
-        if event == "epoch_end" and self.verbose:
-            items = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-            print(f"Epoch {index + 1}/{self.epochs} - {items}", flush=True)
         for cb in self.python:
             hook = getattr(cb, "on_" + event, None)
             if not callable(hook):
@@ -52,6 +47,25 @@ class _Dispatcher:
             else:
                 hook(logs)
         return bool(self.model.stop_training)
+
+
+def _dynamic_stdout() -> bool:
+    """Keras' Progbar rule: a bar redrawn in place on a terminal or in a notebook (whose frontend
+    honours '\\r'), not in a pipe, a file or a captured stdout."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        tty = bool(isatty()) if callable(isatty) else False
+    except ValueError:  # a closed stream
+        tty = False
+    return tty or "ipykernel" in sys.modules
+
+
+def _verbose(verbose: Any, what: str) -> int:
+    if verbose == "auto":
+        return 1 if _dynamic_stdout() else 2
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(f"{what}: verbose: expected 0, 1, 2 or \"auto\", got {verbose!r}")
+    return int(verbose)
 
 
 def _check_array_arg(value: Any, what: str) -> None:
@@ -280,14 +294,18 @@ class Model:
         """Trains the model; returns a History whose ``.history`` maps "loss", "accuracy",
         "val_loss", ... to one value per epoch (several outputs: also "<output>_loss",
         "<output>_<metric>"). Ctrl-C stops training at the end of the current batch (the weights
-        stay usable) and raises KeyboardInterrupt."""
+        stay usable) and raises KeyboardInterrupt.
+
+        verbose: 0 silent; 1 Keras' progress bar (redrawn in place on a terminal or in a
+        notebook; elsewhere "Epoch i/n" and the epoch's final line only); 2 one line per epoch;
+        "auto" 1 on a terminal or in a notebook, else 2 (as ``mlp train``)."""
         core = self._require_compiled("fit")
         _check_array_arg(x, "fit: x")
         _check_array_arg(y, "fit: y")
         y = self._targets(y, "fit: y")
-        if verbose == "auto":
-            verbose = 1 if hasattr(sys, "ps1") or "ipykernel" in sys.modules else 0
-        options: Dict[str, Any] = {"batch_size": 32 if batch_size is None else int(batch_size),
+        verbose = _verbose(verbose, "fit")
+        options: Dict[str, Any] = {"verbose": verbose, "dynamic": _dynamic_stdout(),
+                                   "batch_size": 32 if batch_size is None else int(batch_size),
                                    "epochs": int(epochs), "validation_split": float(validation_split),
                                    "shuffle": bool(shuffle), "initial_epoch": int(initial_epoch)}
         if class_weight:
@@ -306,11 +324,10 @@ class Model:
             else:
                 cb.model = self
         self.stop_training = False
-        dispatch = _Dispatcher(self, python, int(verbose), int(epochs))
-        h, epoch_list, messages = core.fit(x, y, json.dumps(options), json.dumps(native), json.dumps(self._extra),
-                                           dispatch, vx, vy, sample_weight)
-        if messages and verbose:
-            print(messages, end="", flush=True)
+        dispatch = _Dispatcher(self, python)
+        sys.stdout.flush()  # what Python printed before comes before the bar
+        h, epoch_list = core.fit(x, y, json.dumps(options), json.dumps(native), json.dumps(self._extra),
+                                 dispatch, vx, vy, sample_weight)
         history.history = {k: list(v) for k, v in h.items()}
         history.epoch = list(epoch_list)
         self.history = history

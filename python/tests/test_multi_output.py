@@ -154,7 +154,8 @@ def test_errors_name_the_argument_and_the_key():
     cases = [
         (dict(loss={"digit": "mse", "nope": "mse"}), ValueError,
          "compile: loss: 'nope' is not an output of the model; its outputs: 'digit', 'parity'"),
-        (dict(loss={"digit": "sparse_categorical_crossentropy"}), ValueError, "compile: loss: no loss for output 'parity'"),
+        (dict(loss={"digit": "sparse_categorical_crossentropy"}), ValueError,
+         "compile: loss: no loss for output 'parity'"),
         (dict(loss=["mse"] * 3), ValueError, "compile: loss: a list of 3 for a model with 2 outputs"),
         (dict(loss=["mse", 3]), TypeError, "compile: loss\\['parity'\\]: expected a name"),
         (dict(loss=7), TypeError, "compile: loss: expected a name"),
@@ -163,14 +164,16 @@ def test_errors_name_the_argument_and_the_key():
         (dict(loss=LOSSES, loss_weights=[1.0]), ValueError, "compile: loss_weights: a list of 1 for a model with 2"),
         (dict(loss=LOSSES, loss_weights=[1.0, -1]), ValueError,
          "compile: loss_weights\\['parity'\\]: must be finite and >= 0, got -1"),
-        (dict(loss=LOSSES, loss_weights={"digit": float("nan")}), ValueError, "loss_weights\\['digit'\\]: must be finite"),
+        (dict(loss=LOSSES, loss_weights={"digit": float("nan")}), ValueError,
+         "loss_weights\\['digit'\\]: must be finite"),
         (dict(loss=LOSSES, loss_weights={"digit": "1"}), TypeError, "loss_weights\\['digit'\\]: expected a number"),
         (dict(loss=LOSSES, loss_weights=0.5), TypeError, "compile: loss_weights: expected a list or a dict"),
         (dict(loss=LOSSES, metrics={"parity": ["accuracy"], "x": ["mae"]}), ValueError,
          "compile: metrics: 'x' is not an output of the model"),
         (dict(loss=LOSSES, metrics=[["accuracy"], ["mae"], []]), ValueError, "compile: metrics: a list of 3"),
         (dict(loss=LOSSES, metrics={"digit": 5}), TypeError, "compile: metrics\\['digit'\\]: expected metric names"),
-        (dict(loss=LOSSES, weighted_metrics={"y": ["mae"]}), ValueError, "compile: weighted_metrics: 'y' is not an output"),
+        (dict(loss=LOSSES, weighted_metrics={"y": ["mae"]}), ValueError,
+         "compile: weighted_metrics: 'y' is not an output"),
     ]
     for kwargs, error, message in cases:
         with pytest.raises(error, match=message):
