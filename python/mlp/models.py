@@ -26,11 +26,9 @@ ArrayLike = Any
 class _Dispatcher:
     """Calls the Python callbacks from the C++ loop (mlp._mlp's PythonBridge)."""
 
-    def __init__(self, model: "Model", python: List[Any], verbose: int, epochs: int):
+    def __init__(self, model: "Model", python: List[Any]):
         self.model = model
         self.python = python
-        self.verbose = verbose
-        self.epochs = epochs
         self.batch_hooks = [cb for cb in python if callable(getattr(cb, "on_train_batch_end", None))]
 
     def __call__(self, event: str, index: int, logs: Dict[str, float]) -> Optional[bool]:
@@ -40,9 +38,6 @@ class _Dispatcher:
             for cb in self.batch_hooks:
                 cb.on_train_batch_end(index, logs)
             return bool(self.model.stop_training)
-        if event == "epoch_end" and self.verbose:
-            items = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-            print(f"Epoch {index + 1}/{self.epochs} - {items}", flush=True)
         for cb in self.python:
             hook = getattr(cb, "on_" + event, None)
             if not callable(hook):
@@ -54,9 +49,124 @@ class _Dispatcher:
         return bool(self.model.stop_training)
 
 
+def _dynamic_stdout() -> bool:
+    """Keras' Progbar rule: a bar redrawn in place on a terminal or in a notebook (whose frontend
+    honours '\\r'), not in a pipe, a file or a captured stdout."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        tty = bool(isatty()) if callable(isatty) else False
+    except ValueError:  # a closed stream
+        tty = False
+    return tty or "ipykernel" in sys.modules
+
+
+def _verbose(verbose: Any, what: str) -> int:
+    if verbose == "auto":
+        return 1 if _dynamic_stdout() else 2
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(f"{what}: verbose: expected 0, 1, 2 or \"auto\", got {verbose!r}")
+    return int(verbose)
+
+
 def _check_array_arg(value: Any, what: str) -> None:
     if value is None:
         raise TypeError(f"{what}: required (a numpy array), got None")
+
+
+def _names_text(names: Sequence[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def _check_keys(value: Dict[Any, Any], what: str, names: Sequence[str]) -> None:
+    for key in value:
+        if key not in names:
+            raise ValueError(f"compile: {what}: {key!r} is not an output of the model; its outputs: "
+                             f"{_names_text(names)}")
+
+
+def _check_length(value: Sequence[Any], what: str, n: int) -> None:
+    if len(value) != n:
+        raise ValueError(f"compile: {what}: a list of {len(value)} for a model with {n} output"
+                         f"{'s' if n != 1 else ''} (give one per output, or a dict keyed by output name)")
+
+
+def _is_loss(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, dict) and "type" in value)
+
+
+def _per_output_losses(loss: Any, names: Sequence[str], n: int) -> List[Any]:
+    if isinstance(loss, dict) and not (names and all(k in names for k in loss)) and "type" in loss:
+        return [loss] * n  # a loss config such as {"type": "huber", "delta": 2.0}
+    if isinstance(loss, str):
+        return [loss] * n
+    if isinstance(loss, (list, tuple)):
+        _check_length(loss, "loss", n)
+        out = list(loss)
+    elif isinstance(loss, dict):
+        _check_keys(loss, "loss", names)
+        missing = [name for name in names if name not in loss]
+        if missing:
+            raise ValueError(f"compile: loss: no loss for output {_names_text(missing)} (a dict needs every "
+                             f"output; loss_weights={{{missing[0]!r}: 0}} leaves one untrained)")
+        out = [loss[name] for name in names]
+    else:
+        raise TypeError(f"compile: loss: expected a name such as \"mse\", a list or a dict of them, got "
+                        f"{type(loss).__name__}")
+    for o, value in enumerate(out):
+        if not _is_loss(value):
+            key = names[o] if o < len(names) else o
+            raise TypeError(f"compile: loss[{key!r}]: expected a name such as \"mse\" or a loss config, got "
+                            f"{type(value).__name__}")
+    return out
+
+
+def _per_output_weights(loss_weights: Any, names: Sequence[str], n: int) -> List[float]:
+    if loss_weights is None:
+        return [1.0] * n
+    if isinstance(loss_weights, (list, tuple)):
+        _check_length(loss_weights, "loss_weights", n)
+        items = list(enumerate(loss_weights))
+        out = [1.0] * n
+    elif isinstance(loss_weights, dict):
+        _check_keys(loss_weights, "loss_weights", names)
+        items = [(names.index(k), v) for k, v in loss_weights.items()]
+        out = [1.0] * n
+    else:
+        raise TypeError(f"compile: loss_weights: expected a list or a dict keyed by output name, got "
+                        f"{type(loss_weights).__name__}")
+    for o, w in items:
+        key = names[o] if o < len(names) else o
+        if isinstance(w, bool) or not isinstance(w, (int, float)):
+            raise TypeError(f"compile: loss_weights[{key!r}]: expected a number, got {type(w).__name__}")
+        if not (w >= 0 and w != float("inf")):
+            raise ValueError(f"compile: loss_weights[{key!r}]: must be finite and >= 0, got {w}")
+        out[o] = float(w)
+    return out
+
+
+def _metric_list(value: Any, what: str) -> List[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(m, str) for m in value):
+        return list(value)
+    raise TypeError(f"compile: {what}: expected metric names, e.g. [\"accuracy\"], got {value!r}")
+
+
+def _per_output_metrics(metrics: Any, what: str, names: Sequence[str], n: int) -> List[List[str]]:
+    if metrics is None:
+        return [[] for _ in range(n)]
+    if isinstance(metrics, str):
+        raise TypeError(f"compile: {what}: expected a list of names, e.g. [\"accuracy\"]")
+    if isinstance(metrics, dict):
+        _check_keys(metrics, what, names)
+        return [_metric_list(metrics[name], f"{what}[{name!r}]") if name in metrics else [] for name in names]
+    if isinstance(metrics, (list, tuple)):
+        if metrics and all(isinstance(m, (list, tuple)) for m in metrics):
+            _check_length(metrics, what, n)
+            return [_metric_list(m, f"{what}[{o}]") for o, m in enumerate(metrics)]
+        return [_metric_list(metrics, what)] * n
+    raise TypeError(f"compile: {what}: expected a list of names or a dict keyed by output name, got "
+                    f"{type(metrics).__name__}")
 
 
 class Model:
@@ -129,26 +239,47 @@ class Model:
 
     # ---- Keras' API ----
     def compile(self, optimizer: Any = "rmsprop", loss: Any = "categorical_crossentropy",
-                metrics: Optional[Sequence[str]] = None, weighted_metrics: Optional[Sequence[str]] = None,
-                loss_weights: Any = None) -> None:
-        """Sets the optimizer (a name or an mlp.optimizers object), the loss (a name or
-        {"type": "huber", "delta": 2.0}) and the metrics (names)."""
-        config: Dict[str, Any] = {"optimizer": _optimizers.get_config(optimizer)}
-        if isinstance(loss, str) or isinstance(loss, dict):
-            config["loss"] = loss
-        else:
-            raise TypeError(f"compile: loss: expected a name such as \"mse\", got {type(loss).__name__}")
-        if metrics is not None:
-            if isinstance(metrics, str):
-                raise TypeError("compile: metrics: expected a list of names, e.g. [\"accuracy\"]")
-            config["metrics"] = list(metrics)
-        if weighted_metrics is not None:
-            config["weighted_metrics"] = list(weighted_metrics)
-        if loss_weights is not None:
-            raise NotImplementedError("compile: loss_weights: use an mlp train config for several outputs")
+                metrics: Any = None, weighted_metrics: Any = None, loss_weights: Any = None) -> None:
+        """Sets the optimizer, the loss and the metrics (Keras' compile).
+
+        optimizer: a name ("adam") or an mlp.optimizers object.
+        loss: a name ("mse") or a loss config ({"type": "huber", "delta": 2.0}), used for every
+            output; or, for a model with several outputs, a list (one per output, in order) or a
+            dict keyed by output layer name (every output needs one).
+        loss_weights: the weight of each output's loss in the total loss: a list (one per
+            output) or a dict keyed by output name (outputs not named keep 1.0).
+        metrics, weighted_metrics: a list of names used for every output; a list of lists (one
+            list per output); or a dict keyed by output name (a name or a list; outputs not named
+            get none).
+
+        With several outputs, logs and history keys are Keras': "loss" (the weighted total),
+        "<output>_loss", "<output>_<metric>", and the same with "val_"."""
         core = self._ensure_core()
+        names = list(core.output_names())
+        n = max(len(names), 1)
+        losses = _per_output_losses(loss, names, n)
+        weights = _per_output_weights(loss_weights, names, n)
+        per_metrics = _per_output_metrics(metrics, "metrics", names, n)
+        per_weighted = _per_output_metrics(weighted_metrics, "weighted_metrics", names, n)
+        config: Dict[str, Any] = {"optimizer": _optimizers.get_config(optimizer), "loss": losses[0],
+                                  "metrics": per_metrics[0], "weighted_metrics": per_weighted[0]}
+        uniform = (all(x == losses[0] for x in losses) and all(w == 1.0 for w in weights)
+                   and all(m == per_metrics[0] for m in per_metrics)
+                   and all(m == per_weighted[0] for m in per_weighted))
+        if not uniform:
+            if not names:
+                raise ValueError("compile: loss_weights: the model is not built yet (give the first layer "
+                                 "input_shape=...)")
+            config["outputs"] = {name: {"loss": losses[o], "loss_weight": weights[o], "metrics": per_metrics[o],
+                                        "weighted_metrics": per_weighted[o]} for o, name in enumerate(names)}
         core.compile(json.dumps(config))
         self._compile = config
+
+    @property
+    def output_names(self) -> List[str]:
+        """The output layers' names, in order (the keys of per-output compile dicts and the
+        prefixes of per-output logs)."""
+        return list(self._ensure_core().output_names())
 
     def _require_compiled(self, what: str) -> Any:
         if self._core is None or not self._core.compiled():
@@ -161,14 +292,20 @@ class Model:
             class_weight: Optional[Dict[int, float]] = None, sample_weight: ArrayLike = None,
             initial_epoch: int = 0) -> _callbacks.History:
         """Trains the model; returns a History whose ``.history`` maps "loss", "accuracy",
-        "val_loss", ... to one value per epoch. Ctrl-C stops training at the end of the current
-        batch (the weights stay usable) and raises KeyboardInterrupt."""
+        "val_loss", ... to one value per epoch (several outputs: also "<output>_loss",
+        "<output>_<metric>"). Ctrl-C stops training at the end of the current batch (the weights
+        stay usable) and raises KeyboardInterrupt.
+
+        verbose: 0 silent; 1 Keras' progress bar (redrawn in place on a terminal or in a
+        notebook; elsewhere "Epoch i/n" and the epoch's final line only); 2 one line per epoch;
+        "auto" 1 on a terminal or in a notebook, else 2 (as ``mlp train``)."""
         core = self._require_compiled("fit")
         _check_array_arg(x, "fit: x")
         _check_array_arg(y, "fit: y")
-        if verbose == "auto":
-            verbose = 1 if hasattr(sys, "ps1") or "ipykernel" in sys.modules else 0
-        options: Dict[str, Any] = {"batch_size": 32 if batch_size is None else int(batch_size),
+        y = self._targets(y, "fit: y")
+        verbose = _verbose(verbose, "fit")
+        options: Dict[str, Any] = {"verbose": verbose, "dynamic": _dynamic_stdout(),
+                                   "batch_size": 32 if batch_size is None else int(batch_size),
                                    "epochs": int(epochs), "validation_split": float(validation_split),
                                    "shuffle": bool(shuffle), "initial_epoch": int(initial_epoch)}
         if class_weight:
@@ -178,6 +315,7 @@ class Model:
             if not isinstance(validation_data, (list, tuple)) or len(validation_data) != 2:
                 raise TypeError("fit: validation_data: expected a tuple (x_val, y_val)")
             vx, vy = validation_data
+            vy = self._targets(vy, "fit: validation_data y")
         native, python = _callbacks.split(callbacks)
         history = _callbacks.History(params={"epochs": epochs, "verbose": verbose})
         for cb in python:
@@ -186,11 +324,10 @@ class Model:
             else:
                 cb.model = self
         self.stop_training = False
-        dispatch = _Dispatcher(self, python, int(verbose), int(epochs))
-        h, epoch_list, messages = core.fit(x, y, json.dumps(options), json.dumps(native), json.dumps(self._extra),
-                                           dispatch, vx, vy, sample_weight)
-        if messages and verbose:
-            print(messages, end="", flush=True)
+        dispatch = _Dispatcher(self, python)
+        sys.stdout.flush()  # what Python printed before comes before the bar
+        h, epoch_list = core.fit(x, y, json.dumps(options), json.dumps(native), json.dumps(self._extra),
+                                 dispatch, vx, vy, sample_weight)
         history.history = {k: list(v) for k, v in h.items()}
         history.epoch = list(epoch_list)
         self.history = history
@@ -200,16 +337,48 @@ class Model:
                  verbose: Any = 0, sample_weight: ArrayLike = None,
                  return_dict: bool = False) -> Union[float, List[float], Dict[str, float]]:
         """Loss and metrics: a float when there are no metrics, else [loss, metric...] (Keras'
-        order: loss first, then the metrics as compiled), or a dict with return_dict=True."""
+        order: loss first, then the metrics as compiled; several outputs: "loss", every
+        "<output>_loss", then each output's metrics), or a dict with return_dict=True."""
         core = self._require_compiled("evaluate")
         _check_array_arg(x, "evaluate: x")
         _check_array_arg(y, "evaluate: y")
+        y = self._targets(y, "evaluate: y")
         logs = core.evaluate(x, y, 32 if batch_size is None else int(batch_size), sample_weight)
+        keys = self._log_order(logs)
         if return_dict:
-            return dict(logs)
-        keys = ["loss"] + [k for k in logs if k != "loss"]
+            return {k: logs[k] for k in keys}
         values = [logs[k] for k in keys]
         return values[0] if len(values) == 1 else values
+
+    def _targets(self, y: Any, what: str) -> Any:
+        """y as given, or a dict keyed by output name turned into the list in output order."""
+        if not isinstance(y, dict):
+            return y
+        names = self.output_names
+        for key in y:
+            if key not in names:
+                raise ValueError(f"{what}: {key!r} is not an output of the model; its outputs: {_names_text(names)}")
+        missing = [name for name in names if name not in y]
+        if missing:
+            raise ValueError(f"{what}: no targets for output {_names_text(missing)}")
+        return [y[name] for name in names]
+
+    def _log_order(self, logs: Dict[str, float]) -> List[str]:
+        """Keras' order of the logs: loss, each output's loss, then each output's metrics as
+        compiled; anything else after them."""
+        compiled = json.loads(self._require_compiled("evaluate").compile_config())
+        names = self.output_names
+        several = len(names) > 1
+        keys = ["loss"] + [f"{n}_loss" for n in names] if several else ["loss"]
+        per = compiled.get("outputs") or {}
+        for name in names if several else [""]:
+            c = per.get(name, compiled)
+            prefix = f"{name}_" if several else ""
+            metrics = list(c.get("metrics", []))
+            keys += [prefix + m for m in metrics]
+            keys += [prefix + (f"weighted_{m}" if m in metrics else m) for m in c.get("weighted_metrics", [])]
+        ordered = [k for k in dict.fromkeys(keys) if k in logs]
+        return ordered + sorted(k for k in logs if k not in ordered)
 
     def predict(self, x: ArrayLike, batch_size: Optional[int] = None, verbose: Any = 0) -> Any:
         """Outputs in inference mode as float32 arrays (N, outputs); a list for several outputs."""

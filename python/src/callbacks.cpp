@@ -3,6 +3,52 @@
 
 namespace mlp::py {
 
+PythonStdout::~PythonStdout() {
+  try {
+    sync();
+  } catch (...) {  // nothing to report to from a destructor
+  }
+}
+
+PythonStdout::int_type PythonStdout::overflow(int_type c) {
+  if (!traits_type::eq_int_type(c, traits_type::eof())) {
+    const char ch = traits_type::to_char_type(c);
+    if (keep_cr_ || ch != '\r') pending_.push_back(ch);
+    if (ch == '\n') sync();
+  }
+  return traits_type::not_eof(c);
+}
+
+std::streamsize PythonStdout::xsputn(const char* s, std::streamsize n) {
+  bool line = false;
+  for (std::streamsize i = 0; i < n; ++i) {
+    if (keep_cr_ || s[i] != '\r') pending_.push_back(s[i]);
+    line = line || s[i] == '\n';
+  }
+  if (line) sync();  // line-buffered, so that Python's own prints keep their place
+  return n;
+}
+
+int PythonStdout::sync() {
+  if (pending_.empty()) return 0;
+  pyb::gil_scoped_acquire gil;
+  const pyb::error_scope pending;  // a callback's exception (or Ctrl-C) stays pending across the write
+  std::string text;
+  text.swap(pending_);
+  try {
+    pyb::object out = pyb::module_::import("sys").attr("stdout");
+    if (out.is_none()) return 0;
+    out.attr("write")(pyb::str(text));
+    out.attr("flush")();
+  } catch (pyb::error_already_set&) {  // a closed or broken stdout: the output is lost, training goes on
+    return -1;
+  }
+  return 0;
+}
+
+PythonProgress::PythonProgress(int verbose, bool dynamic)
+    : buf_(dynamic), out_(&buf_), bar_(out_, verbose), dynamic_(dynamic) {}
+
 pyb::dict to_dict(const Logs& logs) {
   pyb::dict d;
   for (const auto& [key, value] : logs) d[pyb::str(key)] = value;

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -98,6 +99,8 @@ pyb::tuple fit(PyModel& self, const pyb::object& x, const pyb::object& y, const 
   options.validation_split = c.get_double("validation_split", 0);
   options.shuffle = c.get_bool("shuffle", true);
   options.initial_epoch = static_cast<int>(c.get_int("initial_epoch", 0));
+  const int verbose = static_cast<int>(c.get_int("verbose", 0));
+  const bool dynamic = c.get_bool("dynamic", false);
   if (const auto* cw = c.find("class_weight"); cw != nullptr && cw->is_object()) {
     for (const auto& [k, v] : cw->items()) options.class_weight[std::stoul(k)] = v.get<double>();
   }
@@ -116,11 +119,24 @@ pyb::tuple fit(PyModel& self, const pyb::object& x, const pyb::object& y, const 
     options.validation_inputs = inputs_of(validation_x, "fit: validation_data x", held);
     options.validation_targets = targets_of(validation_y, "fit: validation_data y", held);
   }
-  std::ostringstream messages;
+  if (verbose < 0 || verbose > 2) {
+    throw pyb::value_error("fit: verbose must be 0, 1, 2 or \"auto\", got " + std::to_string(verbose));
+  }
+  // As Model::fit does with FitOptions::verbose: the progress bar runs first, so the callbacks'
+  // own messages (EarlyStopping's "early stopping") follow the epoch's line, in the same stream.
+  std::optional<PythonProgress> progress;
+  std::ostringstream discarded;
+  std::ostream* messages = &discarded;
+  std::vector<Callback*> callbacks;
+  if (verbose > 0) {
+    progress.emplace(verbose, dynamic);
+    messages = &progress->stream();
+    callbacks.push_back(&*progress);
+  }
   cli::ConfiguredCallbacks configured =
-      cli::callbacks_from_config(parse(callbacks_json, "callbacks"), nullptr, "", &messages);
+      cli::callbacks_from_config(parse(callbacks_json, "callbacks"), nullptr, "", messages);
   configured.set_checkpoint_extra(parse(extra_json, "extra"));
-  std::vector<Callback*> callbacks = configured.pointers();
+  for (Callback* cb : configured.pointers()) callbacks.push_back(cb);
   PythonBridge bridge(dispatch);
   callbacks.push_back(&bridge);
   History history;
@@ -128,10 +144,11 @@ pyb::tuple fit(PyModel& self, const pyb::object& x, const pyb::object& y, const 
     pyb::gil_scoped_release release;
     history = model.fit(xs, ys, options, callbacks);
   }
+  if (progress) progress->stream().flush();
   if (bridge.failed()) throw pyb::error_already_set();  // the callback's exception, or KeyboardInterrupt
   pyb::dict h;
   for (const auto& [key, values] : history.history) h[pyb::str(key)] = pyb::cast(values);
-  return pyb::make_tuple(h, pyb::cast(history.epoch), messages.str());
+  return pyb::make_tuple(h, pyb::cast(history.epoch));
 }
 
 pyb::dict evaluate(PyModel& self, const pyb::object& x, const pyb::object& y, std::size_t batch_size,

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 # examples/fashion_mnist.ipynb executed headless by nbconvert (on 6,000 images, 3 epochs at most).
+import json
 import os
 import shutil
 import subprocess
@@ -29,3 +30,12 @@ def test_fashion_mnist_notebook_runs(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     text = (tmp_path / "executed.ipynb").read_text()
     assert "test accuracy" in text and "suggested learning rate" in text
+    # fit(verbose=1) in a notebook: the bar is redrawn in place ('\r'), so the stored output
+    # has one header and one bar line per epoch, not a line per batch.
+    cells = json.loads(text)["cells"]
+    out = "".join("".join(o.get("text", "")) for c in cells for o in c.get("outputs", [])
+                  if o.get("output_type") == "stream")
+    lines = out.split("\n")
+    epochs = [line for line in lines if line.startswith("Epoch ")]
+    bars = [line for line in lines if "[====" in line]
+    assert 1 <= len(epochs) <= 3 and len(bars) == len(epochs), out[-2000:]
