@@ -16,6 +16,7 @@
 #include "mlp/lr_finder.hpp"
 #include "mlp/model_file.hpp"
 #include "mlp/serialize.hpp"
+#include "mlp/signal_stack.hpp"
 
 namespace mlp::py {
 namespace {
@@ -142,6 +143,7 @@ pyb::tuple fit(PyModel& self, const pyb::object& x, const pyb::object& y, const 
   History history;
   {
     pyb::gil_scoped_release release;
+    const SignalStack signal_stack;  // Ctrl-C (CPython's SA_ONSTACK handler) off the GEMM's stack
     history = model.fit(xs, ys, options, callbacks);
   }
   if (progress) progress->stream().flush();
@@ -168,6 +170,7 @@ pyb::dict evaluate(PyModel& self, const pyb::object& x, const pyb::object& y, st
   Logs logs;
   {
     pyb::gil_scoped_release release;
+    const SignalStack signal_stack;  // Ctrl-C (CPython's SA_ONSTACK handler) off the GEMM's stack
     logs = model.evaluate(xs, ys, options);
   }
   return to_dict(logs);
@@ -182,6 +185,7 @@ pyb::list predict(PyModel& self, const pyb::object& x, std::size_t batch_size) {
   std::vector<Matrix> out;
   {
     pyb::gil_scoped_release release;
+    const SignalStack signal_stack;  // Ctrl-C (CPython's SA_ONSTACK handler) off the GEMM's stack
     out = model.predict(xs, batch_size);
   }
   pyb::list l;
@@ -208,6 +212,7 @@ pyb::dict lr_find(PyModel& self, const pyb::object& x, const pyb::object& y, con
   LrFinderResult r;
   {
     pyb::gil_scoped_release release;
+    const SignalStack signal_stack;  // Ctrl-C (CPython's SA_ONSTACK handler) off the GEMM's stack
     r = find_learning_rate(model, xv, yv, options);
   }
   pyb::dict d;

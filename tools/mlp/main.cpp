@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "mlp/error.hpp"
 #include "mlp/ops.hpp"
+#include "mlp/signal_stack.hpp"
 
 int main(int argc, char** argv) {
   using mlp::cli::kExitError;
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
   // A file-size limit (ulimit -f) then fails the write with EFBIG, reported like a full disk,
   // instead of killing the process in the middle of it.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Ctrl-C's handlers (SA_ONSTACK) run here, not on the stack of a GEMM they interrupt
+  // (include/mlp/signal_stack.hpp).
+  const mlp::SignalStack signal_stack;
   CLI::App app{"mlp: build, train, evaluate and ship multilayer perceptrons"};
   app.set_version_flag("--version", fmt::format("mlp {} (GEMM: {})", MLP_VERSION, mlp::gemm_backend()));
   app.require_subcommand(0, 1);

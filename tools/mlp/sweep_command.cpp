@@ -546,6 +546,7 @@ int run_sweep(SweepArgs args) {
   struct sigaction action {}, previous {};
   action.sa_handler = on_sweep_interrupt;
   sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_ONSTACK;  // on main()'s SignalStack (include/mlp/signal_stack.hpp)
   sigaction(SIGINT, &action, &previous);  // no SA_RESTART: waitpid returns on Ctrl-C
 
   std::vector<std::size_t> pending;

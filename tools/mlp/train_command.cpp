@@ -98,7 +98,9 @@ class InterruptHandler : public Callback {
     struct sigaction action {};
     action.sa_handler = on_interrupt;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
+    // SA_ONSTACK: on main()'s SignalStack, so that a Ctrl-C inside a oneDNN kernel does not
+    // overwrite what the kernel keeps below its stack pointer (include/mlp/signal_stack.hpp).
+    action.sa_flags = SA_RESETHAND | SA_ONSTACK;
     sigaction(SIGINT, &action, &previous_);
   }
   ~InterruptHandler() override { sigaction(SIGINT, &previous_, nullptr); }
