@@ -89,8 +89,18 @@ int run_gnuplot(const std::string& script, const std::string& log) {
   std::string arg0 = "gnuplot";
   std::string arg1 = script;
   char* argv[] = {arg0.data(), arg1.data(), nullptr};
+  // gnuplot runs in a process group of its own, out of reach of the terminal's Ctrl-C: its SIGINT
+  // handler is not async-signal-safe (a Ctrl-C during a plot left it deadlocked on malloc's lock
+  // and mlp waiting for it forever). A plot takes a fraction of a second; mlp's own handler
+  // decides what a Ctrl-C means.
+  posix_spawnattr_t attributes;
+  if (rc == 0 && ::posix_spawnattr_init(&attributes) != 0) rc = ENOMEM;
+  const bool have_attributes = rc == 0;
+  if (rc == 0) rc = ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  if (rc == 0) rc = ::posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = 0;
-  if (rc == 0) rc = ::posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
+  if (rc == 0) rc = ::posix_spawnp(&pid, "gnuplot", &actions, &attributes, argv, environ);
+  if (have_attributes) ::posix_spawnattr_destroy(&attributes);
   ::posix_spawn_file_actions_destroy(&actions);
   if (rc == ENOENT) throw Error("gnuplot not found: install gnuplot-nox (scripts/bootstrap does)");
   if (rc != 0) throw Error(std::string("cannot run gnuplot (") + std::strerror(rc) + ")");
