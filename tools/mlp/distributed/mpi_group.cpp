@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // mlp::ProcessGroup over MPI (MLP_MPI builds; tools/mlp/distributed.hpp). MPI starts only when
-// the process runs under mpirun with more than one process (OMPI_COMM_WORLD_SIZE or PMI_SIZE, which
-// OpenMPI's mpirun and Slurm's srun set), so a plain `mlp train` never touches MPI.
+// the process runs under a launcher with more than one process (OMPI_COMM_WORLD_SIZE from OpenMPI's
+// mpirun, PMI_SIZE or SLURM_STEP_NUM_TASKS from Slurm's srun), so a plain `mlp train` never
+// touches MPI.
 #include <fmt/core.h>
 #include <mpi.h>
 
@@ -56,7 +57,7 @@ class MpiGroup : public ProcessGroup {
 };
 
 int launcher_size() {
-  for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
+  for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) {
     if (const char* v = std::getenv(variable); v != nullptr && *v != '\0') return std::atoi(v);
   }
   return 1;
