@@ -120,19 +120,25 @@ void Model::group_begin(ProcessGroup& group, InputSpan xs, TensorSpan ys, std::s
 }
 
 // One step on this process's rows [offset, offset + rows) of a batch of batch_rows rows (already
-// gathered into the input buffers). Returns the batch loss of the whole batch.
+// gathered into the input buffers). rows 0: this process has no rows of the batch (one smaller
+// than the group); the batch's first row is in the buffers and is computed with weight 0, so that
+// this process makes the same random draws as the others (only BatchNormalization's moving
+// statistics see that row). Returns the batch loss of the whole batch.
 double Model::group_train_step(ProcessGroup& group, TensorSpan ys, std::span<const Scalar> weights, std::size_t rows,
                                std::size_t offset, std::size_t batch_rows) {
+  const bool empty_shard = rows == 0;
+  const std::size_t computed = empty_shard ? 1 : rows;
   for (std::size_t k = 0; k < group_metric_state_.size(); ++k) group_metric_before_[k] = *group_metric_state_[k];
   const std::size_t n_out = outputs_.size();
   std::fill(group_stats_.begin(), group_stats_.end(), 0.0);
-  if (rows > 0) {
-    for (auto& layer : layers_) layer->set_batch_row_offset(offset);
-    forward_batch(rows, Mode::kTrain);
+  for (auto& layer : layers_) layer->set_batch_row_offset(offset);
+  forward_batch(computed, Mode::kTrain);
+  const double loss = batch_loss(ys, weights, computed);
+  backward_batch(ys, weights, computed);
+  if (!empty_shard) {
     // Each loss is a mean over this shard's rows: × rows makes the sums of the whole batch.
-    group_stats_[0] = batch_loss(ys, weights, rows) * static_cast<double>(rows);
+    group_stats_[0] = loss * static_cast<double>(rows);
     for (std::size_t o = 0; o < n_out; ++o) group_stats_[1 + o] = outputs_[o].last_loss * static_cast<double>(rows);
-    backward_batch(ys, weights, rows);
     update_metrics(ys, weights, rows);
   }
   // g = Σ_r (n_r / B)·g_r: each g_r is the mean gradient over n_r rows (plus the regularization
@@ -142,10 +148,10 @@ double Model::group_train_step(ProcessGroup& group, TensorSpan ys, std::span<con
   for (Param* p : group_params_) {
     const Scalar* g = p->grad.data();
     const std::size_t n = p->grad.size();
-    if (rows > 0) {
+    if (!empty_shard) {
       for (std::size_t i = 0; i < n; ++i) out[i] = g[i] * share;
     } else {
-      std::fill(out, out + n, Scalar(0));  // an empty shard (a last batch smaller than the group)
+      std::fill(out, out + n, Scalar(0));
     }
     out += n;
   }

@@ -354,10 +354,18 @@ History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
       const std::size_t count = std::min(opt.batch_size, n_train - begin);
       // This process's rows of the batch: all of them, or its shard [lo, lo + rows) in a group.
       std::size_t lo = begin, rows = count;
+      bool empty_shard = false;
       if (group != nullptr) {
         const auto r = static_cast<std::size_t>(group->rank()), p = static_cast<std::size_t>(group->size());
         lo = begin + count * r / p;
         rows = begin + count * (r + 1) / p - lo;
+        if (rows == 0) {
+          // A batch smaller than the group: compute its first row with weight 0, so that this
+          // process draws the batch's dropout keys too and its generators stay in step.
+          empty_shard = true;
+          lo = begin;
+          rows = 1;
+        }
       }
       resize_buffers(rows);
       for (std::size_t j = 0; j < train_xs.size(); ++j) {
@@ -369,7 +377,7 @@ History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
       }
       batch_w.resize(all_weights.empty() ? 0 : rows);
       for (std::size_t r = 0; r < batch_w.size(); ++r) batch_w[r] = all_weights[order[lo + r]];
-      const double batch_loss = group != nullptr ? group_train_step(*group, batch_ys, batch_w, rows, lo - begin, count)
+      const double batch_loss = group != nullptr ? group_train_step(*group, batch_ys, batch_w, empty_shard ? 0 : rows, lo - begin, count)
                                                  : train_step(batch_ys, batch_w, count);
       // The epoch's loss is the mean of batch losses weighted by batch size (Keras' tracker).
       loss_sum += batch_loss * static_cast<double>(count);

@@ -66,7 +66,7 @@ class ThreadGroup {
   std::vector<void*> buffers_;
 };
 
-struct Run {
+struct Trained {
   std::unique_ptr<Sequential> model;
   History history;
   std::string error;
@@ -102,24 +102,24 @@ std::unique_ptr<Sequential> make_model(bool batch_norm) {
 }
 
 // Trains `size` processes (size 0: one plain process, no group) and returns every run.
-std::vector<Run> train(int size, std::size_t n, std::size_t batch, bool batch_norm,
+std::vector<Trained> train(int size, std::size_t n, std::size_t batch, bool batch_norm,
                        const std::function<void(int, Matrix&)>& change_data = {}) {
   Matrix x, y;
   std::vector<Scalar> w;
   make_data(n, x, y, w);
   const FitOptions base{.batch_size = batch, .epochs = 3, .validation_split = 0.2, .sample_weight = w};
   if (size == 0) {
-    std::vector<Run> one(1);
+    std::vector<Trained> one(1);
     one[0].model = make_model(batch_norm);
     one[0].history = one[0].model->fit(x, y, base);
     return one;
   }
   ThreadGroup shared(size);
-  std::vector<Run> runs(static_cast<std::size_t>(size));
+  std::vector<Trained> runs(static_cast<std::size_t>(size));
   std::vector<std::thread> threads;
   for (int r = 0; r < size; ++r) {
     threads.emplace_back([&, r] {
-      Run& run = runs[static_cast<std::size_t>(r)];
+      Trained& run = runs[static_cast<std::size_t>(r)];
       ThreadGroup::Member member(shared, r);
       Matrix my_x = x;
       if (change_data) change_data(r, my_x);
@@ -165,12 +165,12 @@ bool bit_identical(Model& a, Model& b) {
 
 TEST(ProcessGroup, SeveralProcessesTrainLikeOne) {
   // 500 samples, 400 for training: batches of 64 leave a last batch of 16.
-  std::vector<Run> one = train(0, 500, 64, false);
+  std::vector<Trained> one = train(0, 500, 64, false);
   for (int size : {2, 3, 4}) {
-    std::vector<Run> runs = train(size, 500, 64, false);
-    for (const Run& r : runs) ASSERT_EQ(r.error, "") << size;
+    std::vector<Trained> runs = train(size, 500, 64, false);
+    for (const Trained& r : runs) ASSERT_EQ(r.error, "") << size;
     EXPECT_LT(max_weight_gap(*one[0].model, *runs[0].model), 1e-5) << size << " processes";
-    for (const Run& r : runs) EXPECT_TRUE(bit_identical(*runs[0].model, *r.model)) << size;
+    for (const Trained& r : runs) EXPECT_TRUE(bit_identical(*runs[0].model, *r.model)) << size;
     for (const auto& [key, values] : one[0].history.history) {
       const auto& got = runs[0].history.history.at(key);
       ASSERT_EQ(got.size(), values.size()) << key;
@@ -178,37 +178,37 @@ TEST(ProcessGroup, SeveralProcessesTrainLikeOne) {
         EXPECT_NEAR(got[e], values[e], 1e-5 * std::max(1.0, std::abs(values[e]))) << key << " epoch " << e;
       }
       // Every process logs the same numbers (the sums, not means of means).
-      for (const Run& r : runs) EXPECT_EQ(r.history.history.at(key), got) << key;
+      for (const Trained& r : runs) EXPECT_EQ(r.history.history.at(key), got) << key;
     }
   }
 }
 
 TEST(ProcessGroup, ALastBatchSmallerThanTheGroupLeavesSomeProcessesEmpty) {
   // 325 samples, 260 for training, batches of 128: the last has 4 rows for 8 processes.
-  std::vector<Run> one = train(0, 325, 128, false);
-  std::vector<Run> runs = train(8, 325, 128, false);
-  for (const Run& r : runs) ASSERT_EQ(r.error, "");
+  std::vector<Trained> one = train(0, 325, 128, false);
+  std::vector<Trained> runs = train(8, 325, 128, false);
+  for (const Trained& r : runs) ASSERT_EQ(r.error, "");
   EXPECT_LT(max_weight_gap(*one[0].model, *runs[0].model), 1e-5);
   EXPECT_NEAR(runs[0].history.history.at("loss").back(), one[0].history.history.at("loss").back(), 1e-5);
   EXPECT_NEAR(runs[0].history.history.at("auc").back(), one[0].history.history.at("auc").back(), 1e-6);
 }
 
 TEST(ProcessGroup, BatchNormalizationStateIsAveragedAndIdenticalEverywhere) {
-  std::vector<Run> runs = train(3, 500, 64, true);
-  for (const Run& r : runs) ASSERT_EQ(r.error, "");
-  for (const Run& r : runs) EXPECT_TRUE(bit_identical(*runs[0].model, *r.model));
+  std::vector<Trained> runs = train(3, 500, 64, true);
+  for (const Trained& r : runs) ASSERT_EQ(r.error, "");
+  for (const Trained& r : runs) EXPECT_TRUE(bit_identical(*runs[0].model, *r.model));
   // Per-shard batch statistics: close to one process's training, not equal to it.
-  std::vector<Run> one = train(0, 500, 64, true);
+  std::vector<Trained> one = train(0, 500, 64, true);
   const double gap = max_weight_gap(*one[0].model, *runs[0].model);
   EXPECT_GT(gap, 1e-6);
   EXPECT_LT(gap, 0.1);
 }
 
 TEST(ProcessGroup, DataThatDiffersIsAnErrorOnEveryProcess) {
-  std::vector<Run> runs = train(3, 300, 32, false, [](int rank, Matrix& x) {
+  std::vector<Trained> runs = train(3, 300, 32, false, [](int rank, Matrix& x) {
     if (rank == 2) x(5, 1) += 1;
   });
-  for (const Run& r : runs) {
+  for (const Trained& r : runs) {
     EXPECT_EQ(r.error, "Sequential::fit: data-parallel over 3 processes: the training data of rank 2 differs from "
                        "rank 0's (every process must read the same data with the same config and seed)");
   }

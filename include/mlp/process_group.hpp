@@ -11,7 +11,8 @@
 //     inputs, targets and sample weights): an Error on every process otherwise;
 //   - splits every global batch of B rows (the shuffle order is the same everywhere, from the
 //     seed) into P contiguous shards, rank r taking rows [B·r/P, B·(r+1)/P) of it: the last,
-//     partial batch too, so a rank may get 0 rows and then contributes nothing;
+//     partial batch too, so a rank may get 0 rows: it then computes the batch's first row with
+//     weight 0 (the same dropout draws as the others) and contributes nothing;
 //   - after each backward, scales its gradients by n_r / B (its gradient is the mean over its
 //     n_r rows, and the regularization gradient is added once per process), sums them over the
 //     group with ONE call on one fused buffer (4 bytes × trainable parameters), and steps the
