@@ -20,6 +20,16 @@ find_package(ONNX 1.12 REQUIRED)
 # libhdf5-dev (C API, serial) and libzip-dev: Keras .h5/.weights.h5 files and the .keras zip (src/interop/keras_*.cpp).
 pkg_check_modules(MLP_HDF5 REQUIRED IMPORTED_TARGET hdf5)  # Debian: hdf5.pc of the serial build (FindHDF5 needs C enabled)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+# libopenmpi-dev, openmpi-bin: data-parallel `mpirun -np N mlp train` (docs/scaling.md). Optional:
+# without it (or with -DMLP_MPI=OFF) the CLI is built without MPI and the mpi tests are not added.
+option(MLP_MPI "Data-parallel mlp train under mpirun, when OpenMPI is found" ON)
+if(MLP_MPI)
+  find_package(MPI COMPONENTS CXX)
+  if(NOT MPI_CXX_FOUND)
+    message(STATUS "MPI: off (needs libopenmpi-dev and openmpi-bin)")
+    set(MLP_MPI OFF)
+  endif()
+endif()
 if(MLP_BUILD_TESTS)
   find_package(GTest REQUIRED)       # libgtest-dev
   # libopencv-dnn-dev: an independent ONNX runtime that runs the exported models in the tests.

@@ -11,6 +11,7 @@
 #include "mlp/error.hpp"
 #include "mlp/model.hpp"
 #include "mlp/ops.hpp"
+#include "mlp/process_group.hpp"
 #include "model_detail.hpp"
 
 namespace mlp {
@@ -322,6 +323,16 @@ History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
     first_epoch = ctx.resume->epoch;
     ctx.stop_training = ctx.resume->stopped;
   }
+  ProcessGroup* const group = opt.group;
+  if (group != nullptr) group_begin(*group, train_xs, train_ys, all_weights);
+  // The stop flag of any process stops every process (an interrupt may reach them at different
+  // batches).
+  const auto agree_on_stop = [&] {
+    if (group == nullptr) return;
+    double stop = ctx.stop_training ? 1.0 : 0.0;
+    group->sum_doubles({&stop, 1});
+    ctx.stop_training = stop > 0;
+  };
   for (ctx.epoch = first_epoch; ctx.epoch < opt.epochs && !ctx.stop_training; ++ctx.epoch) {
     if (opt.shuffle) shuffle_rng_.shuffle(order);
     reset_metrics();
@@ -341,17 +352,33 @@ History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
       for (Callback* c : hooks) c->on_train_batch_begin(ctx);
       const std::size_t begin = ctx.batch * opt.batch_size;
       const std::size_t count = std::min(opt.batch_size, n_train - begin);
-      resize_buffers(count);
+      // This process's rows of the batch: all of them, or its shard [lo, lo + rows) in a group.
+      std::size_t lo = begin, rows = count;
+      bool empty_shard = false;
+      if (group != nullptr) {
+        const auto r = static_cast<std::size_t>(group->rank()), p = static_cast<std::size_t>(group->size());
+        lo = begin + count * r / p;
+        rows = begin + count * (r + 1) / p - lo;
+        if (rows == 0) {
+          // A batch smaller than the group: compute its first row with weight 0, so that this
+          // process draws the batch's dropout keys too and its generators stay in step.
+          empty_shard = true;
+          lo = begin;
+          rows = 1;
+        }
+      }
+      resize_buffers(rows);
       for (std::size_t j = 0; j < train_xs.size(); ++j) {
-        train_xs[j].gather(order.data() + begin, count, inputs_[j]);
+        train_xs[j].gather(order.data() + lo, rows, inputs_[j]);
       }
       for (std::size_t o = 0; o < train_ys.size(); ++o) {
-        gather_rows(train_ys[o], order.data() + begin, count, batch_y_[o]);
+        gather_rows(train_ys[o], order.data() + lo, rows, batch_y_[o]);
         batch_ys[o] = batch_y_[o];
       }
-      batch_w.resize(all_weights.empty() ? 0 : count);
-      for (std::size_t r = 0; r < batch_w.size(); ++r) batch_w[r] = all_weights[order[begin + r]];
-      const double batch_loss = train_step(batch_ys, batch_w, count);
+      batch_w.resize(all_weights.empty() ? 0 : rows);
+      for (std::size_t r = 0; r < batch_w.size(); ++r) batch_w[r] = all_weights[order[lo + r]];
+      const double batch_loss = group != nullptr ? group_train_step(*group, batch_ys, batch_w, empty_shard ? 0 : rows, lo - begin, count)
+                                                 : train_step(batch_ys, batch_w, count);
       // The epoch's loss is the mean of batch losses weighted by batch size (Keras' tracker).
       loss_sum += batch_loss * static_cast<double>(count);
       seen += count;
@@ -362,17 +389,30 @@ History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
       }
       metric_logs(ctx.logs);
       for (Callback* c : hooks) c->on_train_batch_end(ctx);
+      agree_on_stop();
       if (ctx.stop_training) {
         ctx.epoch_cut_short = ctx.batch + 1 < ctx.steps;
         break;
       }
     }
+    if (group != nullptr) group_average_state(*group);
     if (!val_xs.empty()) {
       const Logs val = evaluate_impl(val_xs, val_ys, {.batch_size = opt.batch_size, .sample_weight = val_weights});
       for (const auto& [key, value] : val) ctx.logs["val_" + key] = value;
     }
+    if (group != nullptr) {
+      // Every process has the same weights and data, so the same logs; rank 0's, to be sure that
+      // every callback decides alike.
+      std::vector<double> values;
+      for (const auto& [key, value] : ctx.logs) values.push_back(value);
+      group->broadcast_doubles(values);
+      std::size_t k = 0;
+      for (auto& [key, value] : ctx.logs) value = values[k++];
+    }
     for (Callback* c : hooks) c->on_epoch_end(ctx);
+    agree_on_stop();
   }
+  if (group != nullptr) group_end(*group);
   for (Callback* c : hooks) c->on_train_end(ctx);
   return history;
 }

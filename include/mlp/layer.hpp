@@ -75,6 +75,10 @@ class Layer {
   void set_fused_output_activation(bool fused) { fused_output_activation_ = fused; }
   /// The generator for training-time randomness (dropout masks, noise), owned by the model.
   void attach_rng(Rng* rng) { rng_ = rng; }
+  /// The row of the whole batch that this call's row 0 is: noise layers key their draws by
+  /// (offset + row), so a process of a data-parallel fit (mlp/process_group.hpp) that computes
+  /// rows [offset, offset + n) of a batch draws the masks a single process would. 0 otherwise.
+  void set_batch_row_offset(std::size_t offset) { row_offset_ = offset; }
 
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
@@ -94,6 +98,7 @@ class Layer {
   }
 
   Rng* rng_ = nullptr;
+  std::size_t row_offset_ = 0;
   bool fused_output_activation_ = false;
 
  private:

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "mlp/matrix.hpp"
 
@@ -35,6 +36,10 @@ class Metric {
   /// Adds a batch. weights empty means all 1.
   virtual void update(ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights) = 0;
   virtual double result() const = 0;
+  /// The accumulators result() is computed from, all additive: the state of the union of two
+  /// streams of batches is the element-wise sum of their states (counts, weighted sums,
+  /// histograms). Data-parallel fit (mlp/process_group.hpp) sums them over the processes.
+  virtual std::vector<double*> state() = 0;
 
  protected:
   explicit Metric(std::string name) : name_(std::move(name)) {}

@@ -45,6 +45,7 @@
 namespace mlp {
 
 class InputLayer;
+class ProcessGroup;
 
 struct ModelOptions {
   std::string name;  ///< empty: Keras' default, "sequential_1" or "model_1"
@@ -104,6 +105,10 @@ struct FitOptions {
   /// 0 silent, 1 progress bar, 2 one line per epoch; written to `out` (nothing if null).
   int verbose = 0;
   std::ostream* out = nullptr;
+  /// Data-parallel training with the other processes of this group (mlp/process_group.hpp):
+  /// every process calls fit with the same model, data and options, and each computes its shard
+  /// of every batch. Null: one process (the group code is not entered at all).
+  ProcessGroup* group = nullptr;
 };
 
 struct EvaluateOptions {
@@ -269,6 +274,12 @@ class Model {
   void metric_logs(Logs& logs) const;
   void resume(const TrainingState& state, const std::vector<Callback*>& callbacks, std::vector<std::size_t>& order,
               History& history);
+  // Data-parallel fit (FitOptions::group; src/model_group.cpp).
+  void group_begin(ProcessGroup& group, InputSpan xs, TensorSpan ys, std::span<const Scalar> weights);
+  double group_train_step(ProcessGroup& group, TensorSpan ys, std::span<const Scalar> weights, std::size_t rows,
+                          std::size_t offset, std::size_t batch_rows);
+  void group_average_state(ProcessGroup& group);
+  void group_end(ProcessGroup& group);
   void make_sample_weights(ConstMatrixView y, std::span<const Scalar> base,
                            const std::map<std::size_t, double>& class_weight,
                            std::vector<Scalar>& out) const;
@@ -300,6 +311,12 @@ class Model {
   std::vector<std::vector<MatrixView>> dx_views_;
   std::vector<Matrix> batch_y_;
   std::vector<Scalar> loss_scratch_;
+  // Data-parallel fit: the trainable parameters, the fused gradient buffer, the metrics' state,
+  // and the loss and metric sums of one step (sized by group_begin).
+  std::vector<Param*> group_params_;
+  std::vector<Scalar> group_grads_;
+  std::vector<double*> group_metric_state_;
+  std::vector<double> group_metric_before_, group_stats_;
 };
 
 }  // namespace mlp

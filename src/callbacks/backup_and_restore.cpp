@@ -25,6 +25,7 @@ void BackupAndRestore::on_train_begin(TrainContext& ctx) {
 }
 
 void BackupAndRestore::on_epoch_end(TrainContext& ctx) {
+  if (options_.restore_only) return;
   if (ctx.epoch_cut_short) {
     last_epoch_saved_ = false;  // a resumed run repeats the whole epoch from the last checkpoint
     return;
@@ -56,7 +57,7 @@ void BackupAndRestore::on_epoch_end(TrainContext& ctx) {
 }
 
 void BackupAndRestore::on_train_end(TrainContext&) {
-  if (!options_.delete_checkpoint || !last_epoch_saved_) return;
+  if (options_.restore_only || !options_.delete_checkpoint || !last_epoch_saved_) return;
   std::error_code ec;
   std::filesystem::remove(options_.path, ec);
 }

@@ -43,12 +43,13 @@ void AlphaDropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   const std::size_t rows = x.rows(), cols = x.cols();
   const std::uint32_t width = layer_detail::KeepMask::width(cols, "AlphaDropout");
   dscale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
+  const std::uint64_t row_offset = row_offset_;  // the batch row of row 0 (data-parallel fit)
   Scalar* dscale = dscale_.data();
   parallel_for(rows, rows * cols, [=](std::size_t r) {
     const Scalar* __restrict px = x.row(r);
     Scalar* __restrict py = y.row(r);
     Scalar* __restrict ps = dscale + r * cols;
-    const layer_detail::KeepMask::Row keys = mask.row(std::uint64_t{r} * cols);
+    const layer_detail::KeepMask::Row keys = mask.row((std::uint64_t{r} + row_offset) * cols);
     const Scalar scale_kept = sa, shift_kept = sb, value_dropped = dropped;  // locals: branch-free
 #pragma omp simd
     for (std::uint32_t c = 0; c < width; ++c) {

@@ -32,13 +32,14 @@ void Dropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   const std::size_t rows = x.rows(), cols = x.cols();
   const std::uint32_t width = layer_detail::KeepMask::width(cols, "Dropout");
   scale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
+  const std::uint64_t row_offset = row_offset_;  // the batch row of row 0 (data-parallel fit)
   Scalar* scale = scale_.data();
   // Captured by value: loads through the closure would keep the loop from vectorising.
   parallel_for(rows, rows * cols, [=](std::size_t r) {
     const Scalar* __restrict px = x.row(r);
     Scalar* __restrict py = y.row(r);
     Scalar* __restrict ps = scale + r * cols;
-    const layer_detail::KeepMask::Row keys = mask.row(std::uint64_t{r} * cols);
+    const layer_detail::KeepMask::Row keys = mask.row((std::uint64_t{r} + row_offset) * cols);
     const Scalar s = keep_scale;  // a local, not a closure member: the select stays branch-free
 #pragma omp simd
     for (std::uint32_t c = 0; c < width; ++c) {

@@ -28,11 +28,12 @@ void GaussianNoise::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   const std::uint64_t key = layer_detail::batch_key(*this, rng_, seed_rng_);
   const double stddev = options_.stddev;
   const std::size_t cols = x.cols();
+  const std::uint64_t row_offset = row_offset_;  // the batch row of row 0 (data-parallel fit)
   // Two transcendental calls per element: worth threads from a few thousand elements on.
   parallel_for(x.rows(), 16 * x.size(), [=](std::size_t r) {
     const Scalar* px = x.row(r);
     Scalar* py = y.row(r);
-    const std::uint64_t base = r * cols;
+    const std::uint64_t base = (r + row_offset) * cols;
     for (std::size_t c = 0; c < cols; ++c) {
       const double noise = stddev * layer_detail::keyed_normal(key, base + c);
       py[c] = static_cast<Scalar>(static_cast<double>(px[c]) + noise);

@@ -78,6 +78,13 @@ void AUC::update(ConstMatrixView pred, ConstMatrixView target, std::span<const S
 }
 
 // TP_k, FP_k are suffix sums of the buckets; P and N⁻ are the bucket totals (TP + FN, FP + TN).
+std::vector<double*> AUC::state() {
+  std::vector<double*> out;
+  for (double& v : positives_) out.push_back(&v);
+  for (double& v : negatives_) out.push_back(&v);
+  return out;
+}
+
 double AUC::result() const {
   const std::size_t t = positives_.size();
   double total_pos = 0, total_neg = 0;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "mlp/error.hpp"
 #include "mlp/ops.hpp"
 #include "mlp/signal_stack.hpp"
@@ -46,18 +47,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
+  // Under mpirun (mlp train, docs/scaling.md) an error on one process ends every process.
+  using mlp::cli::finish_distributed;
+  using mlp::cli::rank_prefix;
   try {
     for (const auto& [command, run] : runners) {
-      if (command->parsed()) return run();
+      if (command->parsed()) return finish_distributed(run(), false);
     }
     fmt::print("{}", app.help());
     return kExitOk;
   } catch (const mlp::Error& e) {
-    fmt::print(stderr, "mlp: error: {}\n", e.what());
-    return kExitError;
+    fmt::print(stderr, "mlp: error: {}{}\n", rank_prefix(), e.what());
+    return finish_distributed(kExitError, true);
   } catch (const std::exception& e) {
     // Anything else is a bug or an exhausted resource; still a clean message and a non-zero exit.
-    fmt::print(stderr, "mlp: internal error: {}\n", e.what());
-    return kExitError;
+    fmt::print(stderr, "mlp: internal error: {}{}\n", rank_prefix(), e.what());
+    return finish_distributed(kExitError, true);
   }
 }

@@ -37,6 +37,7 @@
 #include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
 #include "callbacks_config.hpp"
+#include "distributed.hpp"
 #include "run_config.hpp"
 
 namespace mlp::cli {
@@ -59,11 +60,20 @@ constexpr const char* kCheckpointFile = "checkpoint.safetensors";
 // SIGKILL to the process itself before batch B (1-based) of epoch E (1-based): a crash at an exact
 // point, with no chance to clean up. MLP_FAULT_INTERRUPT_AT=E:B sends SIGINT there instead (Ctrl-C);
 // MLP_FAULT_NAN_AT=E:B sets a weight to NaN there (a divergence at a known batch).
+// Under mpirun (docs/scaling.md), MLP_FAULT_RANK=R keeps these faults to rank R (default: every
+// rank), and MLP_FAULT_DATA=1 changes one training label on those ranks (data that differs).
+bool fault_on_this_rank() {
+  const char* rank = std::getenv("MLP_FAULT_RANK");
+  if (rank == nullptr || *rank == '\0') return true;
+  const ProcessGroup* group = process_group();
+  return std::atoi(rank) == (group == nullptr ? 0 : group->rank());
+}
+
 class FaultInjection : public Callback {
  public:
   static std::optional<FaultInjection> from_environment(const char* variable, int signal) {
     const char* spec = std::getenv(variable);
-    if (spec == nullptr || *spec == '\0') return std::nullopt;
+    if (spec == nullptr || *spec == '\0' || !fault_on_this_rank()) return std::nullopt;
     int epoch = 0, batch = 0;
     char end = 0;
     if (std::sscanf(spec, "%d:%d%c", &epoch, &batch, &end) != 2 || epoch < 1 || batch < 1) {
@@ -137,6 +147,34 @@ std::string history_csv(const History& history) {
   return out;
 }
 
+// A directory of its own for a rank other than 0 (its callbacks' files, its log), removed with it.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    std::string pattern = (fs::temp_directory_path() / "mlp-rank-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw Error(pattern + ": cannot create a scratch directory");
+    path_ = pattern;
+  }
+  ~ScratchDirectory() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// OpenMP threads for one of several ranks on this machine: its cores shared evenly (mpirun sets
+// OMPI_COMM_WORLD_LOCAL_SIZE), at least one.
+int threads_per_process() {
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  const int ranks = local != nullptr ? std::max(1, std::atoi(local)) : 1;
+  return std::max(1, omp_get_num_procs() / ranks);
+}
+
 nlohmann::json resolved_fit(const FitConfig& fit, int verbose) {
   nlohmann::json out = {{"batch_size", fit.batch_size}, {"epochs", fit.epochs},
                         {"validation_split", fit.validation_split}, {"shuffle", fit.shuffle},
@@ -154,15 +192,44 @@ nlohmann::json resolved_fit(const FitConfig& fit, int verbose) {
 int train_from_document(ConfigDocument doc, const std::string& config_path, const std::string& run_dir_arg,
                         bool resume) {
   const TrainConfig config = parse_train_config(doc);
-  if (config.fit.threads > 0) omp_set_num_threads(config.fit.threads);
+  // Under mpirun: rank 0 writes the run directory and prints; the other ranks train alongside it
+  // (docs/scaling.md) and keep their files (callbacks' output, the log) in a scratch directory.
+  ProcessGroup* const group = process_group();
+  const bool primary = primary_process();
+  std::optional<ScratchDirectory> scratch;
+  if (!primary) {
+    scratch.emplace();
+    if (std::freopen("/dev/null", "w", stdout) == nullptr) throw Error("cannot silence the output of rank > 0");
+  }
+  if (config.fit.threads > 0) {
+    omp_set_num_threads(config.fit.threads);
+  } else if (group != nullptr) {
+    omp_set_num_threads(threads_per_process());  // the cores shared by this machine's ranks
+  }
 
   // The model, compile and callback settings are checked before any data is read (a graph whose
   // input widths depend on the data, once it is read).
   std::unique_ptr<Model> model = model_from_train_config(doc, config, nullptr);
   CompileOptions compile = compile_options_from_config(ConfigObject(config.compile, "compile", &doc.source));
-  const std::string run_dir = run_dir_arg.empty() ? default_run_dir(config_path) : run_dir_arg;
-  ConfiguredCallbacks callbacks = callbacks_from_config(config.callbacks, &doc.source, run_dir, &std::cout);
+  std::string run_dir = run_dir_arg.empty() ? default_run_dir(config_path) : run_dir_arg;
+  if (group != nullptr) {
+    // The default name has the time in it: every rank must use rank 0's.
+    std::vector<double> chars(4096, 0.0);
+    if (run_dir.size() >= chars.size()) throw Error(run_dir.substr(0, 64) + "...: the run directory's name is too long");
+    for (std::size_t i = 0; i < run_dir.size(); ++i) chars[i] = static_cast<unsigned char>(run_dir[i]);
+    group->broadcast_doubles(chars);
+    run_dir.clear();
+    for (double c : chars) {
+      if (c == 0) break;
+      run_dir += static_cast<char>(c);
+    }
+  }
+  const std::string files_dir = primary ? run_dir : scratch->path();
+  ConfiguredCallbacks callbacks = callbacks_from_config(config.callbacks, &doc.source, files_dir, &std::cout);
   LoadedData data = load_training_data(config, compile.loss.name);
+  if (group != nullptr && std::getenv("MLP_FAULT_DATA") != nullptr && fault_on_this_rank() && data.y_train.size() > 0) {
+    data.y_train.data()[0] += 1;  // the fault hook: this rank's data differs
+  }
   if (config.functional) model = model_from_train_config(doc, config, &data);  // each input's width from the data
   fit_model_to_data(*model, std::move(compile), doc, config, data);
   // A graph's inputs are columns of x; every output learns the same target.
@@ -172,15 +239,15 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   callbacks.set_checkpoint_extra(model_extra(data));
 
   std::error_code ec;
-  fs::create_directories(run_dir, ec);
+  if (primary) fs::create_directories(run_dir, ec);
   if (ec) throw Error(run_dir + ": cannot create the run directory (" + ec.message() + ")");
   const std::string checkpoint_path = (fs::path(run_dir) / kCheckpointFile).string();
-  if (!resume && fs::exists(checkpoint_path)) {
+  if (primary && !resume && fs::exists(checkpoint_path)) {
     // A fresh run in a used directory must not continue the old run's checkpoint.
     fs::remove(checkpoint_path, ec);
     if (ec) throw Error(checkpoint_path + ": cannot remove the previous run's checkpoint (" + ec.message() + ")");
   }
-  const std::string log_path = (fs::path(run_dir) / "train.log").string();
+  const std::string log_path = (fs::path(files_dir) / "train.log").string();
   std::ofstream log(log_path, resume ? std::ios::app : std::ios::trunc);
   if (!log) throw Error(log_path + ": cannot write the log");
   auto say = [&](const std::string& text) {
@@ -200,7 +267,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   resolved["model"] = resolved_model_config(*model, config);
   resolved["compile"] = compile_config(*model);
   resolved["fit"] = resolved_fit(config.fit, verbose);
-  write_text((fs::path(run_dir) / "config.toml").string(), to_toml(resolved));
+  if (primary) write_text((fs::path(run_dir) / "config.toml").string(), to_toml(resolved));
 
   say(data.description + "\n");
   say(model->summary());
@@ -211,11 +278,19 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
                  .validation_split = config.fit.validation_split,
                  .shuffle = config.fit.shuffle,
                  .class_weight = config.fit.class_weight,
-                 .verbose = verbose,
-                 .out = &std::cout};
+                 .verbose = primary ? verbose : 0,
+                 .out = &std::cout,
+                 .group = group};
   const auto n_train = static_cast<std::size_t>(
       std::floor(static_cast<double>(data.x_train.rows()) * (1.0 - config.fit.validation_split)));
-  if (config.fit.batch_size > n_train && n_train > 0) {
+  if (group != nullptr) {
+    say(fmt::format("Data-parallel over {} processes: each computes about {} of every batch of {}; gradients "
+                    "summed over {} parameters ({} bytes) per step\n",
+                    group->size(), config.fit.batch_size / static_cast<std::size_t>(group->size()),
+                    config.fit.batch_size, model->count_trainable_params(),
+                    model->count_trainable_params() * sizeof(Scalar)));
+  }
+  if (primary && config.fit.batch_size > n_train && n_train > 0) {
     // Keras allows it (one batch per epoch); it is usually a mistake, so say so.
     const std::string warning = fmt::format(
         "mlp: warning: fit.batch_size {} is larger than the {} training samples: every epoch is one batch of {}\n",
@@ -232,7 +307,12 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   std::optional<FaultInjection> interrupt = FaultInjection::from_environment("MLP_FAULT_INTERRUPT_AT", SIGINT);
   std::optional<FaultInjection> poison = FaultInjection::from_environment("MLP_FAULT_NAN_AT", 0);
   // The backup comes last: it saves what every other callback decided for the epoch.
-  BackupAndRestore backup({.path = checkpoint_path, .delete_checkpoint = false, .extra = model_extra(data)});
+  // The other ranks read rank 0's checkpoint to resume and never write it (in a fresh run they do
+  // not look for one: rank 0 may not have removed an old one yet).
+  BackupAndRestore backup({.path = checkpoint_path,
+                           .delete_checkpoint = false,
+                           .extra = model_extra(data),
+                           .restore_only = !primary});
   InterruptHandler interrupted;
   std::vector<Callback*> hooks{&interrupted};
   for (Callback* c : callbacks.pointers()) hooks.push_back(c);
@@ -240,10 +320,11 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
   if (kill) hooks.push_back(&*kill);
   if (interrupt) hooks.push_back(&*interrupt);
   if (poison) hooks.push_back(&*poison);
-  hooks.push_back(&backup);
+  if (primary || resume) hooks.push_back(&backup);
   const auto start = std::chrono::steady_clock::now();
   History history = model->fit(x_train, y_train, fit, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!primary) return interrupted.where() ? kExitInterrupted : kExitOk;  // rank 0 writes the results
   if (interrupted.where()) {
     // Nothing but the last whole-epoch checkpoint is kept: the model of a cut epoch is not final.
     const auto [epoch, batch] = *interrupted.where();
@@ -305,6 +386,7 @@ int train_from_document(ConfigDocument doc, const std::string& config_path, cons
 namespace {
 
 int run_train(const TrainArgs& args) {
+  process_group();  // under mpirun, MPI starts here: an error from now on ends every rank
   if (!args.resume.empty()) {
     // The run directory holds everything: its resolved config and its checkpoint.
     const std::string config = (fs::path(args.resume) / "config.toml").string();

@@ -33,6 +33,9 @@ class BackupAndRestore : public Callback {
     bool delete_checkpoint = true;
     /// Stored as the checkpoint's "extra" metadata (as ModelCheckpoint's).
     nlohmann::json extra = nlohmann::json::object();
+    /// Restore from `path` when it exists, but never write or delete it: the processes other
+    /// than rank 0 of a data-parallel run (mlp/process_group.hpp), where rank 0 writes.
+    bool restore_only = false;
   };
   explicit BackupAndRestore(Options options);
 

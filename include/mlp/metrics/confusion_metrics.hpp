@@ -26,6 +26,7 @@ class Precision : public Metric {
   void reset() override;
   void update(ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights) override;
   double result() const override;
+  std::vector<double*> state() override { return {&tp_, &fp_}; }
   double true_positives() const { return tp_; }
   double false_positives() const { return fp_; }
 
@@ -40,6 +41,7 @@ class Recall : public Metric {
   void reset() override;
   void update(ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights) override;
   double result() const override;
+  std::vector<double*> state() override { return {&tp_, &fn_}; }
   double true_positives() const { return tp_; }
   double false_negatives() const { return fn_; }
 
@@ -55,6 +57,7 @@ class AUC : public Metric {
   void reset() override;
   void update(ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights) override;
   double result() const override;
+  std::vector<double*> state() override;
   std::size_t num_thresholds() const { return positives_.size(); }
 
  private:

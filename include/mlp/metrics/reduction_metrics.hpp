@@ -17,6 +17,7 @@ class MeanMetricWrapper : public Metric {
   /// weights is neither empty nor one per row.
   void update(ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights) override;
   double result() const override;
+  std::vector<double*> state() override { return {&total_, &count_}; }
 
  protected:
   using Metric::Metric;
