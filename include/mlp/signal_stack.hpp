@@ -4,8 +4,8 @@
 // oneDNN's JIT-generated GEMM kernels keep data below the stack pointer, past the 128 bytes the
 // x86-64 ABI promises to keep (the red zone). A signal handler that runs on the interrupted
 // thread's own stack writes its frame exactly there, so a Ctrl-C that lands inside a GEMM corrupts
-// the kernel's state, seen as "corrupted size vs. prev_size" from malloc a moment later (about one
-// SIGINT in eight during training, before this existed). A handler installed with SA_ONSTACK runs
+// the kernel's state, seen as "corrupted size vs. prev_size" from malloc a moment later (half of
+// the runs tests/sigint_during_training.py interrupted, before this existed). A handler installed with SA_ONSTACK runs
 // on the alternate stack instead and leaves the interrupted stack alone: mlp's own SIGINT handlers
 // (mlp train, mlp sweep) and CPython's (which always sets SA_ONSTACK) do.
 //
