@@ -12,6 +12,7 @@
 #                 checkpoint of epoch 1 is whole. Then --resume with another N (4, then 1 for
 #                 the comparison) continues it to the weights of one process within ATOL.
 # Variables: CMD (mlp), MPIEXEC, NP, MODE, CONFIGS (tests/configs), TESTS (tests/), PYTHON, WORK.
+include(${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake)
 file(REMOVE_RECURSE "${WORK}")
 set(config ${CONFIGS}/mnist_subset.toml)
 # Two epochs of the reference model on the committed MNIST subset, one thread per rank.
@@ -54,11 +55,7 @@ if(MODE STREQUAL "same_weights")
   if(NOT out MATCHES "Data-parallel over ${NP} processes")
     message(FATAL_ERROR "no data-parallel run:\n${out}")
   endif()
-  string(REGEX MATCHALL "Epoch [0-9]+/" epochs "${out}")
-  list(LENGTH epochs n)
-  if(NOT n EQUAL 2)
-    message(FATAL_ERROR "rank 0 alone should print the 2 epochs, got ${n} epoch lines:\n${out}")
-  endif()
+  expect_count("Epoch [0-9]+/" 2 "${out}" "rank 0 alone should print the 2 epochs")
   compare_models(${WORK}/one/model.safetensors ${WORK}/np${NP}/model.safetensors)
   test_accuracy(${WORK}/one a1)
   test_accuracy(${WORK}/np${NP} aN)

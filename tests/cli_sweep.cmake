@@ -5,6 +5,7 @@
 # results table; run a third time it starts nothing; a rows-file sweep of a regression config on the
 # committed California-housing data reports the regression metrics.
 # Variables: CMD (the mlp binary), CONFIGS (tests/configs), EXAMPLES (examples/), WORK (scratch dir).
+include(${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake)
 file(REMOVE_RECURSE "${WORK}")
 set(grid sweep ${CONFIGS}/mnist_subset.toml --grid fit.batch_size=[64,128] --seeds 1,2
     --set fit.epochs=2 --set data.train_samples=2000 --set fit.validation_split=0 --out ${WORK}/mnist)
@@ -23,10 +24,10 @@ run(TRUE ${CMD} ${grid} --jobs 2 --dry-run)
 if(NOT out MATCHES "2 configurations × 2 seeds = 4 runs \\(0 finished before\\), 2 at a time, [0-9]+ threads each")
   message(FATAL_ERROR "dry run: no plan line:\n${out}")
 endif()
-string(REGEX MATCHALL "planned  fit.batch_size=[0-9]+ seed [12]: mlp train [^\n]*--set fit.seed=[12]" lines "${out}")
-list(LENGTH lines n)
-if(NOT n EQUAL 4 OR EXISTS ${WORK}/mnist)
-  message(FATAL_ERROR "dry run: expected 4 planned runs and no output directory, got ${n}:\n${out}")
+expect_count("planned  fit.batch_size=[0-9]+ seed [12]: mlp train [^\n]*--set fit.seed=[12]" 4 "${out}"
+             "dry run: 4 planned runs")
+if(EXISTS ${WORK}/mnist)
+  message(FATAL_ERROR "dry run: wrote ${WORK}/mnist")
 endif()
 
 # Killed after two runs have finished (one at a time, so nothing else was running).
@@ -43,11 +44,7 @@ run(TRUE ${CMD} ${grid} --jobs 2)
 if(NOT out MATCHES "4 runs \\(2 finished before\\)")
   message(FATAL_ERROR "the resumed sweep did not skip the finished runs:\n${out}")
 endif()
-string(REGEX MATCHALL "start  fit" starts "${out}")
-list(LENGTH starts n)
-if(NOT n EQUAL 2)
-  message(FATAL_ERROR "the resumed sweep should start 2 runs, started ${n}:\n${out}")
-endif()
+expect_count("start  fit" 2 "${out}" "the resumed sweep should start 2 runs")
 file(STRINGS ${WORK}/mnist/results.csv rows)
 list(LENGTH rows n)
 if(NOT n EQUAL 3)
