@@ -15,7 +15,8 @@
 #include "mlp/ensemble.hpp"
 #include "mlp/error.hpp"
 #include "mlp/model_file.hpp"
-#include "run_config.hpp"
+#include "eval_data.hpp"
+#include "run_files.hpp"
 
 namespace mlp::cli {
 namespace {

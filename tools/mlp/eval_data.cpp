@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// load_eval_data: new inputs for `mlp evaluate` and `mlp predict`, read the way the model file's
-// "extra" metadata says the training data was read.
+#include "eval_data.hpp"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -10,6 +10,9 @@
 #include "mlp/error.hpp"
 #include "mlp/io/idx.hpp"
 #include "mlp/io/image.hpp"
+#include "labels.hpp"
+#include "mlp/config.hpp"
+#include "mlp/io/csv.hpp"
 #include "run_config.hpp"
 
 namespace mlp::cli {
@@ -78,9 +81,10 @@ EvalData load_images(const nlohmann::json& input, const std::vector<std::string>
       throw Error("the model takes inputs of shape " + format_shape(shape) + "; PNG/JPEG input needs a square image model");
     }
     const std::string style_name = input.value("image_style", "mnist_digit");
-    const ImageStyle style = style_name == "fashion_item" ? ImageStyle::kFashionItem
-                             : style_name == "resize"     ? ImageStyle::kResize
-                                                          : ImageStyle::kMnistDigit;
+    ImageStyle style = ImageStyle::kMnistDigit;
+    if (!parse_image_style(style_name, style)) {
+      throw Error("the model file names an unknown image style '" + style_name + "'");
+    }
     out.x.bytes = ByteMatrix(sources.size(), shape[0] * shape[1]);
     for (std::size_t i = 0; i < sources.size(); ++i) {
       const GrayImage sample = to_dataset_sample(read_image(sources[i]), style, shape[0]);
@@ -101,8 +105,11 @@ EvalData load_csv(const nlohmann::json& input, const std::vector<std::string>& s
   CsvOptions options;
   options.delimiter = input.at("delimiter").get<std::string>().at(0);
   options.header = input.at("header").get<bool>();
-  options.task = input.at("task").get<std::string>() == "regression" ? CsvOptions::Task::kRegression
-                                                                      : CsvOptions::Task::kClassification;
+  Task task = Task::kClassification;
+  if (!parse_task(input.at("task").get<std::string>(), task)) {
+    throw Error("the model file names an unknown task '" + input.at("task").get<std::string>() + "'");
+  }
+  options.task = task == Task::kRegression ? CsvOptions::Task::kRegression : CsvOptions::Task::kClassification;
   options.impute = input.at("impute").get<std::string>() == "none" ? CsvOptions::Impute::kNone
                                                                     : CsvOptions::Impute::kMean;
   options.encoding = csv_encoding_from_json(input.at("encoding"), "the model file");
@@ -142,8 +149,8 @@ EvalData load_eval_data(const nlohmann::json& extra, const std::vector<std::stri
                 "use the C++ API to feed it");
   }
   const nlohmann::json& input = extra.at("input");
-  const nlohmann::json& labels = extra.at("labels");
-  const auto class_names = labels.at("class_names").get<std::vector<std::string>>();
+  const LabelInfo labels = LabelInfo::from_json(extra.at("labels"), "the model file");
+  const std::vector<std::string>& class_names = labels.class_names;
   EvalData out;
   const std::string kind = input.at("kind").get<std::string>();
   if (kind == "image") {
@@ -161,8 +168,9 @@ EvalData load_eval_data(const nlohmann::json& extra, const std::vector<std::stri
   const Preprocessing preprocessing = Preprocessing::from_json(pre);
   out.x.apply(preprocessing);
   preprocessing.apply_to_targets(out.y);
-  const std::string format = labels.at("format").get<std::string>();
-  if (format == "index" || format == "binary") out.y = encode_labels(out.y, format);
+  if (labels.format == LabelFormat::kIndex || labels.format == LabelFormat::kBinary) {
+    out.y = encode_labels(out.y, labels.format);
+  }
   return out;
 }
 

@@ -20,7 +20,10 @@
 #include "mlp/lr_finder.hpp"
 #include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
+#include "model_assembly.hpp"
 #include "run_config.hpp"
+#include "run_files.hpp"
+#include "train_data.hpp"
 
 namespace mlp::cli {
 namespace {

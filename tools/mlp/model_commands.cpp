@@ -16,7 +16,12 @@
 #include "mlp/models/reference.hpp"
 #include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
+#include "eval_data.hpp"
+#include "labels.hpp"
+#include "model_assembly.hpp"
 #include "run_config.hpp"
+#include "run_files.hpp"
+#include "train_data.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -51,14 +56,13 @@ void write_evaluation_plots(const ModelArgs& args, SavedModel& saved, const Eval
   if (error) throw Error(args.plots + ": cannot create the plots directory (" + error.message() + ")");
   const std::string title = std::filesystem::path(args.model).filename().string() + " on " +
                             std::filesystem::path(args.inputs.front()).filename().string();
-  const nlohmann::json& labels = saved.extra.at("labels");
-  const std::string task = labels.at("task").get<std::string>();
+  const LabelInfo labels = LabelInfo::from_json(saved.extra.at("labels"), args.model);
   std::vector<Matrix> parts;
   std::vector<Matrix> preds = saved.model->predict(model_inputs(data.x, data.input_columns, parts), args.batch_size);
   Matrix& pred = preds.front();  // several outputs: the first (the main one)
   if (preds.size() > 1) fmt::print("plots of the first output, '{}'\n", saved.model->output_names().front());
-  if (task == "classification") {
-    const auto names = labels.at("class_names").get<std::vector<std::string>>();
+  if (labels.task == Task::kClassification) {
+    const std::vector<std::string>& names = labels.class_names;
     const std::size_t model_classes = pred.cols() == 1 ? 2 : pred.cols();
     const metrics::ConfusionMatrix matrix =
         metrics::confusion_matrix(pred, data.y, names.size() >= model_classes ? names.size() : 0);
@@ -66,7 +70,7 @@ void write_evaluation_plots(const ModelArgs& args, SavedModel& saved, const Eval
     plot_confusion_matrix(path, matrix, names.size() == matrix.classes() ? names : std::vector<std::string>{},
                           title);
     fmt::print("wrote {}\n", path);
-  } else if (task == "regression") {
+  } else if (labels.task == Task::kRegression) {
     const Preprocessing preprocessing =
         Preprocessing::from_json(ConfigObject(saved.extra.at("preprocessing"), "preprocessing"));
     Matrix truth(data.y.rows(), data.y.cols());
@@ -84,7 +88,7 @@ void write_evaluation_plots(const ModelArgs& args, SavedModel& saved, const Eval
     fmt::print("wrote {}{}\n", path,
                pred.cols() > 1 ? fmt::format(" (the first of {} targets)", pred.cols()) : std::string());
   } else {
-    fmt::print("no confusion matrix: a {} model has no single predicted class\n", task);
+    fmt::print("no confusion matrix: a {} model has no single predicted class\n", task_name(labels.task));
   }
   const std::string weights = (std::filesystem::path(args.plots) / "weights.png").string();
   plot_weight_histograms(weights, *saved.model, "weights of " + std::filesystem::path(args.model).filename().string());
@@ -99,29 +103,27 @@ struct OutputCells {
 };
 
 OutputCells output_cells(const std::string& output, Matrix& pred, const nlohmann::json& extra,
-                         const Preprocessing& preprocessing) {
-  const nlohmann::json& labels = extra.at("labels");
-  const std::string task = labels.at("task").get<std::string>();
-  const std::string format = labels.at("format").get<std::string>();
-  const auto names = labels.at("class_names").get<std::vector<std::string>>();
+                         const LabelInfo& labels, const Preprocessing& preprocessing) {
+  const Task task = labels.task;
+  const std::vector<std::string>& names = labels.class_names;
   const auto targets = extra.at("input").value("targets", std::vector<std::string>{});
   OutputCells out;
   // Columns: the output's name, or "<output>_<target or label>" when it gives several values.
-  const bool one_class = task == "classification";
+  const bool one_class = task == Task::kClassification;
   if (one_class || pred.cols() == 1) {
     out.header.push_back(output);
   } else {
-    const auto& column_names = task == "multilabel" ? names : targets;
+    const auto& column_names = task == Task::kMultilabel ? names : targets;
     for (std::size_t c = 0; c < pred.cols(); ++c) {
       out.header.push_back(output + "_" + (c < column_names.size() ? column_names[c] : std::to_string(c)));
     }
   }
-  if (task == "regression") preprocessing.restore_targets(pred);
+  if (task == Task::kRegression) preprocessing.restore_targets(pred);
   for (std::size_t r = 0; r < pred.rows(); ++r) {
     const Scalar* p = pred.row(r);
     std::string cells, text;
     if (one_class) {
-      const std::size_t c = format == "binary" ? (p[0] >= 0.5 ? 1 : 0)
+      const std::size_t c = labels.format == LabelFormat::kBinary ? (p[0] >= 0.5 ? 1 : 0)
                                                : static_cast<std::size_t>(std::max_element(p, p + pred.cols()) - p);
       const std::string name = c < names.size() ? names[c] : std::to_string(c);
       cells = ",\"" + name + "\"";
@@ -143,9 +145,10 @@ OutputCells output_cells(const std::string& output, Matrix& pred, const nlohmann
 int print_outputs(const ModelArgs& args, const SavedModel& saved, const EvalData& data, std::vector<Matrix>& preds,
                   const Preprocessing& preprocessing) {
   const auto output_names = saved.model->output_names();
+  const LabelInfo labels = LabelInfo::from_json(saved.extra.at("labels"), args.model);
   std::vector<OutputCells> outputs;
   for (std::size_t o = 0; o < preds.size(); ++o) {
-    outputs.push_back(output_cells(output_names[o], preds[o], saved.extra, preprocessing));
+    outputs.push_back(output_cells(output_names[o], preds[o], saved.extra, labels, preprocessing));
   }
   std::string csv = "sample";
   for (const auto& o : outputs) {
@@ -198,13 +201,11 @@ int run_predict(const ModelArgs& args) {
   if (preds.size() > 1) return print_outputs(args, saved, data, preds, preprocessing);
   Matrix& pred = preds.front();
   preprocessing.restore_targets(pred);
-  const nlohmann::json& labels = saved.extra.at("labels");
-  const std::string task = labels.at("task").get<std::string>();
-  const auto names = labels.at("class_names").get<std::vector<std::string>>();
+  const LabelInfo labels = LabelInfo::from_json(saved.extra.at("labels"), args.model);
+  const std::vector<std::string>& names = labels.class_names;
   std::string csv;
   std::string text;
-  const std::string format = labels.at("format").get<std::string>();
-  if (task == "classification" && format == "binary") {
+  if (labels.task == Task::kClassification && labels.format == LabelFormat::kBinary) {
     csv = "sample,class,probability\n";
     for (std::size_t r = 0; r < pred.rows(); ++r) {
       const double p1 = pred.row(r)[0];
@@ -214,7 +215,7 @@ int run_predict(const ModelArgs& args) {
       text += fmt::format("{}: {} ({:.4f})\n", data.sample_names[r], name, p);
       csv += fmt::format("\"{}\",\"{}\",{:.6g}\n", data.sample_names[r], name, p);
     }
-  } else if (task == "classification") {
+  } else if (labels.task == Task::kClassification) {
     csv = "sample,class,probability\n";
     const std::size_t k = std::min(args.top, pred.cols());
     for (std::size_t r = 0; r < pred.rows(); ++r) {
@@ -229,7 +230,7 @@ int run_predict(const ModelArgs& args) {
       text += fmt::format("{}: {} ({:.4f})   top-{}: {}\n", data.sample_names[r], name(order[0]), p[order[0]], k, top);
       csv += fmt::format("\"{}\",\"{}\",{:.6g}\n", data.sample_names[r], name(order[0]), p[order[0]]);
     }
-  } else if (task == "multilabel") {
+  } else if (labels.task == Task::kMultilabel) {
     csv = "sample";
     for (const auto& n : names) csv += ",\"" + n + "\"";
     csv += "\n";

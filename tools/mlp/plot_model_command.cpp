@@ -7,7 +7,7 @@
 
 #include "commands.hpp"
 #include "mlp/plot/model_graph.hpp"
-#include "run_config.hpp"
+#include "run_files.hpp"
 
 namespace mlp::cli {
 namespace {

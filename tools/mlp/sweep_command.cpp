@@ -35,7 +35,9 @@
 #include "mlp/error.hpp"
 #include "mlp/plot/gnuplot.hpp"
 #include "mlp/serialize.hpp"
+#include "model_assembly.hpp"
 #include "run_config.hpp"
+#include "run_files.hpp"
 
 namespace fs = std::filesystem;
 

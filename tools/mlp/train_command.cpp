@@ -38,7 +38,10 @@
 #include "mlp/serialize.hpp"
 #include "callbacks_config.hpp"
 #include "distributed.hpp"
+#include "model_assembly.hpp"
 #include "run_config.hpp"
+#include "run_files.hpp"
+#include "train_data.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -129,23 +132,6 @@ class InterruptHandler : public Callback {
   struct sigaction previous_ {};
   std::optional<std::pair<int, std::size_t>> where_;
 };
-
-// Keras' CSVLogger: "epoch" then the log keys in sorted order, one row per epoch (a key that
-// appeared only in later epochs leaves its earlier cells empty).
-std::string history_csv(const History& history) {
-  std::string out = "epoch";
-  for (const auto& [key, values] : history.history) out += "," + key;
-  out += "\n";
-  for (std::size_t i = 0; i < history.epoch.size(); ++i) {
-    out += std::to_string(history.epoch[i]);
-    for (const auto& [key, values] : history.history) {
-      const std::size_t missing = history.epoch.size() - values.size();
-      out += i < missing ? std::string(",") : fmt::format(",{:.9g}", values[i - missing]);
-    }
-    out += "\n";
-  }
-  return out;
-}
 
 // A directory of its own for a rank other than 0 (its callbacks' files, its log), removed with it.
 class ScratchDirectory {
