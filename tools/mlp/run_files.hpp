@@ -9,6 +9,9 @@
 
 namespace mlp::cli {
 
+/// The checkpoint of a run directory (BackupAndRestore), which --resume continues from.
+inline constexpr const char* kCheckpointFile = "checkpoint.safetensors";
+
 /// "loss: 0.0612 - accuracy: 0.9821": the loss first, as Keras prints it.
 std::string format_logs(const std::map<std::string, double>& logs);
 /// write_file_atomic of a text.
