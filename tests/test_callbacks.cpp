@@ -373,6 +373,25 @@ TEST(CSVLogger, AppendToANewFileWritesTheHeaderAndSeparator) {
   EXPECT_EQ(read_all(path), "epoch;loss;val_loss\r\n0;1e-05;3.0\r\n");
 }
 
+TEST(CSVLogger, QuotesFieldsAsPythonsCsvWriterDoes) {
+  // Expected bytes from Python: csv.writer(f).writerow(...), and with delimiter=';'.
+  const fs::path dir = fresh_dir("csv_quote");
+  const std::string comma = (dir / "comma.csv").string();
+  {
+    CSVLogger csv({.filename = comma});
+    TrainContext ctx;
+    run_epochs(csv, ctx, {{{"a,b", 0.5}, {"q\"x", 0.25}}});
+  }
+  EXPECT_EQ(read_all(comma), "epoch,\"a,b\",\"q\"\"x\",\"val_a,b\",\"val_q\"\"x\"\r\n0,0.5,0.25,NA,NA\r\n");
+  const std::string semicolon = (dir / "semicolon.csv").string();
+  {
+    CSVLogger csv({.filename = semicolon, .separator = ';'});
+    TrainContext ctx;
+    run_epochs(csv, ctx, {{{"a,b", 0.5}, {"a;b", 0.25}}});
+  }
+  EXPECT_EQ(read_all(semicolon), "epoch;a,b;\"a;b\";val_a,b;\"val_a;b\"\r\n0;0.5;0.25;NA;NA\r\n");
+}
+
 TEST(CSVLogger, RowsAreOnDiskAfterEachEpoch) {
   const fs::path dir = fresh_dir("csv_flush");
   const std::string path = (dir / "log.csv").string();

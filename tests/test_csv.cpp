@@ -608,5 +608,48 @@ TEST(CsvEncoding, JsonErrorsNameTheKey) {
             "model.json: CSV encoding: 'class_names' names 'x' twice");
 }
 
+
+// ---- Writing ---------------------------------------------------------------------------------
+
+TEST(Csv, FieldIsWrittenAsItIsWhenNothingNeedsQuoting) {
+  EXPECT_EQ(csv_field("loss"), "loss");
+  EXPECT_EQ(csv_field("0.30000000000000004"), "0.30000000000000004");
+  EXPECT_EQ(csv_field(""), "");
+  EXPECT_EQ(csv_field(" spaces\tand 'single' quotes "), " spaces\tand 'single' quotes ");
+  EXPECT_EQ(csv_field("a;b|c\td"), "a;b|c\td");  // other separators than the one in use
+}
+
+TEST(Csv, FieldWithSeparatorQuoteOrLineBreakIsQuoted) {
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field(","), "\",\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");  // quotes doubled
+  EXPECT_EQ(csv_field("\""), "\"\"\"\"");
+  EXPECT_EQ(csv_field("cr\ronly"), "\"cr\ronly\"");
+  EXPECT_EQ(csv_field("lf\nonly"), "\"lf\nonly\"");
+  EXPECT_EQ(csv_field("two\r\nlines"), "\"two\r\nlines\"");
+  EXPECT_EQ(csv_field("a,\"b\"\n"), "\"a,\"\"b\"\"\n\"");
+}
+
+TEST(Csv, FieldQuotingFollowsTheSeparatorInUse) {
+  EXPECT_EQ(csv_field("a;b", ';'), "\"a;b\"");
+  EXPECT_EQ(csv_field("a,b", ';'), "a,b");
+  EXPECT_EQ(csv_field("a\tb", '\t'), "\"a\tb\"");
+  EXPECT_EQ(csv_field("a\"b", ';'), "\"a\"\"b\"");
+  EXPECT_EQ(csv_field("a\nb", '\t'), "\"a\nb\"");
+}
+
+TEST(Csv, WrittenFieldsReadBackUnchanged) {
+  const std::vector<std::string> names = {"a;b", "say \"hi\"", "two\r\nlines", "cr\ronly", "lf\nonly", "plain, comma", ""};
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text += ';';
+    text += csv_field(names[i], ';');
+  }
+  text += "\r\n1;2;3;4;5;6;7\r\n";
+  const CsvDataset d = parse_csv(text, "written.csv", {.delimiter = ';'});
+  EXPECT_EQ(d.feature_names, names);
+  EXPECT_EQ(row_of(d.x, 0), (std::vector<Scalar>{1, 2, 3, 4, 5, 6, 7}));
+}
+
 }  // namespace
 }  // namespace mlp

@@ -10,6 +10,7 @@
 #include "monitor.hpp"
 #include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
+#include "mlp/io/csv.hpp"
 #include "mlp/io/files.hpp"
 
 namespace mlp {
@@ -47,15 +48,7 @@ void CSVLogger::write_row(const std::vector<std::string>& fields) {
   std::string line;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) line += options_.separator;
-    const std::string& f = fields[i];
-    // Python csv QUOTE_MINIMAL: quote fields with the separator, a quote or a line break.
-    if (f.find_first_of(std::string{options_.separator, '"', '\r', '\n'}) == std::string::npos) {
-      line += f;
-    } else {
-      line += '"';
-      for (char c : f) line += c == '"' ? std::string("\"\"") : std::string(1, c);
-      line += '"';
-    }
+    line += csv_field(fields[i], options_.separator);  // Python csv QUOTE_MINIMAL
   }
   line += "\r\n";
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {

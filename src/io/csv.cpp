@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+// read_csv / parse_csv: a file's columns chosen, its cells read as numbers or categories, x and y built.
 #include "mlp/io/csv.hpp"
 
 #include <algorithm>
@@ -16,19 +17,22 @@
 #include <string_view>
 #include <system_error>
 
-#include <nlohmann/json.hpp>
-
+#include "csv_detail.hpp"
 #include "mlp/error.hpp"
 #include "mlp/strings.hpp"
 
 namespace mlp {
 namespace {
 
-// The file split into fields, before any column is interpreted.
-struct Records {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::size_t> lines;  // lines[r]: the 1-based line rows[r] starts on
-};
+using csv_detail::at_line;
+using csv_detail::check_encoding;
+using csv_detail::contains;
+using csv_detail::LabelIndex;
+using csv_detail::learn_class_names;
+using csv_detail::quote;
+using csv_detail::quoted_list;
+using csv_detail::Records;
+using csv_detail::split_records;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -36,79 +40,8 @@ std::string read_text(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::string at_line(const std::string& path, std::size_t line) {
-  return path + ": line " + std::to_string(line) + ": ";
-}
-
 std::string at_cell(const std::string& path, std::size_t line, const std::string& column) {
   return path + ": line " + std::to_string(line) + ", column '" + column + "': ";
-}
-
-// RFC 4180 splitting. A line end is LF, CRLF or a lone CR; inside quotes it is kept in the field
-// (and still counted, so later line numbers match what an editor shows).
-Records split_records(std::string_view text, const std::string& path, char delimiter) {
-  Records out;
-  const std::size_t n = text.size();
-  std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // UTF-8 byte-order mark
-  std::size_t line = 1;
-  auto at_line_end = [&](std::size_t k) { return text[k] == '\n' || text[k] == '\r'; };
-  // Steps over one line end at i (CRLF counts once).
-  auto skip_line_end = [&] {
-    i += (text[i] == '\r' && i + 1 < n && text[i + 1] == '\n') ? 2 : 1;
-    ++line;
-  };
-  while (i < n) {
-    const std::size_t record_line = line;
-    std::vector<std::string> fields;
-    bool quoted_any = false;
-    for (;;) {
-      std::string field;
-      if (i < n && text[i] == '"') {
-        quoted_any = true;
-        const std::size_t quote_line = line;
-        ++i;
-        for (;;) {
-          if (i >= n) {
-            throw Error(at_line(path, quote_line) + "unterminated quoted field (the closing \" is missing)");
-          }
-          if (text[i] == '"') {
-            if (i + 1 < n && text[i + 1] == '"') {  // "" is a literal quote
-              field += '"';
-              i += 2;
-              continue;
-            }
-            ++i;
-            break;
-          }
-          if (text[i] == '\n' || (text[i] == '\r' && !(i + 1 < n && text[i + 1] == '\n'))) ++line;
-          field += text[i++];
-        }
-        if (i < n && text[i] != delimiter && !at_line_end(i)) {
-          throw Error(at_line(path, line) + "unexpected character '" + std::string(1, text[i]) +
-                      "' after a closing quote (a quote inside a quoted field is written \"\")");
-        }
-      } else {
-        while (i < n && text[i] != delimiter && !at_line_end(i)) {
-          if (text[i] == '"') {
-            throw Error(at_line(path, line) +
-                        "quote inside an unquoted field (quote the whole field and double the quote: \"a\"\"b\")");
-          }
-          field += text[i++];
-        }
-      }
-      fields.push_back(std::move(field));
-      if (i < n && text[i] == delimiter) {
-        ++i;
-        continue;
-      }
-      if (i < n) skip_line_end();
-      break;
-    }
-    if (fields.size() == 1 && fields[0].empty() && !quoted_any) continue;  // blank line
-    out.rows.push_back(std::move(fields));
-    out.lines.push_back(record_line);
-  }
-  return out;
 }
 
 std::string_view trim(std::string_view s) {
@@ -190,118 +123,6 @@ std::vector<std::size_t> find_columns(const std::vector<std::string>& wanted, co
   return out;
 }
 
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string quote(std::string_view s) {
-  std::string out(1, '\'');  // built by appending: see parse_number
-  out.append(s).push_back('\'');
-  return out;
-}
-
-// 'a', 'b', 'c' for an error message; long lists are cut after 20 values.
-std::string quoted_list(const std::vector<std::string>& values) {
-  constexpr std::size_t kShown = 20;
-  std::string out;
-  for (std::size_t i = 0; i < values.size() && i < kShown; ++i) out += (i > 0 ? ", " : "") + quote(values[i]);
-  if (values.size() > kShown) out += ", ... (" + std::to_string(values.size() - kShown) + " more)";
-  return out;
-}
-
-// A whole label as a decimal integer, as std::from_chars reads it.
-std::optional<long long> parse_integer(std::string_view s) {
-  long long v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// The class names a training file's labels give: integers in numeric order, written in decimal,
-// when every label is an integer; otherwise the texts in byte order.
-std::vector<std::string> learn_class_names(const std::vector<std::string>& labels) {
-  std::set<long long> integers;
-  for (const std::string& label : labels) {
-    const std::optional<long long> v = parse_integer(label);
-    if (!v) {
-      const std::set<std::string> texts(labels.begin(), labels.end());
-      return {texts.begin(), texts.end()};
-    }
-    integers.insert(*v);
-  }
-  std::vector<std::string> names;
-  for (long long v : integers) names.push_back(std::to_string(v));
-  return names;
-}
-
-// Class label -> class index. When every class name is an integer as learn_class_names writes it,
-// a label matches by value ("07" is class "7", as it was when learning); otherwise byte for byte.
-class LabelIndex {
- public:
-  explicit LabelIndex(const std::vector<std::string>& class_names) {
-    for (std::size_t i = 0; i < class_names.size(); ++i) {
-      const std::optional<long long> v = parse_integer(class_names[i]);
-      if (!v || std::to_string(*v) != class_names[i]) {
-        integers_ = false;
-        break;
-      }
-      by_value_.emplace(*v, i);
-    }
-    if (!integers_) {
-      by_value_.clear();
-      for (std::size_t i = 0; i < class_names.size(); ++i) by_text_.emplace(class_names[i], i);
-    }
-  }
-
-  std::optional<std::size_t> find(const std::string& label) const {
-    if (integers_) {
-      const std::optional<long long> v = parse_integer(label);
-      const auto it = v ? by_value_.find(*v) : by_value_.end();
-      if (it == by_value_.end()) return std::nullopt;
-      return it->second;
-    }
-    const auto it = by_text_.find(label);
-    if (it == by_text_.end()) return std::nullopt;
-    return it->second;
-  }
-
- private:
-  bool integers_ = true;
-  std::map<long long, std::size_t> by_value_;
-  std::map<std::string, std::size_t> by_text_;
-};
-
-// An encoding must be usable as it stands: `where` starts each message ("<path>: CsvOptions::encoding").
-void check_encoding(const CsvEncoding& encoding, const std::string& where) {
-  const auto no_duplicates = [&](const std::vector<std::string>& names, const std::string& key) {
-    std::set<std::string> seen;
-    for (const std::string& name : names) {
-      if (!seen.insert(name).second) throw Error(where + ": " + quote(key) + " names " + quote(name) + " twice");
-    }
-  };
-  no_duplicates(encoding.features, "features");
-  for (const auto& [column, values] : encoding.categories) {
-    if (!contains(encoding.features, column)) {
-      throw Error(where + ": 'categories' names column " + quote(column) + ", which is not in 'features'");
-    }
-    if (values.empty()) throw Error(where + ": " + quote("categories." + column) + " is empty");
-    no_duplicates(values, "categories." + column);
-  }
-  for (const auto& [column, value] : encoding.fill_values) {
-    if (!contains(encoding.features, column)) {
-      throw Error(where + ": 'fill_values' names column " + quote(column) + ", which is not in 'features'");
-    }
-    if (encoding.categories.contains(column)) {
-      throw Error(where + ": 'fill_values' names column " + quote(column) +
-                  ", which is categorical (categorical columns are never imputed)");
-    }
-    if (!std::isfinite(value) || std::abs(value) > std::numeric_limits<Scalar>::max()) {
-      throw Error(where + ": " + quote("fill_values." + column) + " is not a finite number in Scalar's range");
-    }
-  }
-  no_duplicates(encoding.class_names, "class_names");
-}
-
 // The feature columns' indices in the header, in x's order, from the options (learning) or from
 // the encoding (applying it), with every check on how the options name columns.
 std::vector<std::size_t> feature_columns(const CsvOptions& options, const std::vector<std::string>& header,
@@ -352,13 +173,6 @@ std::vector<std::size_t> feature_columns(const CsvOptions& options, const std::v
     }
   }
   return out;
-}
-
-// "a string", "an array", "null": what a JSON value is, for an error message.
-std::string a_type(const nlohmann::json& value) {
-  if (value.is_null()) return "null";
-  const std::string name = value.type_name();
-  return (value.is_array() || value.is_object() ? "an " : "a ") + name;
 }
 
 }  // namespace
@@ -574,61 +388,6 @@ CsvDataset parse_csv(std::string_view text, const std::string& path, const CsvOp
   } else {
     out.encoding.class_names = out.class_names;
   }
-  return out;
-}
-
-nlohmann::json to_json(const CsvEncoding& encoding) {
-  nlohmann::json categories = nlohmann::json::object();
-  for (const auto& [column, values] : encoding.categories) categories[column] = values;
-  nlohmann::json fill_values = nlohmann::json::object();
-  for (const auto& [column, value] : encoding.fill_values) fill_values[column] = value;
-  nlohmann::json out = nlohmann::json::object();
-  out["features"] = encoding.features;
-  out["categories"] = std::move(categories);
-  out["fill_values"] = std::move(fill_values);
-  out["class_names"] = encoding.class_names;
-  return out;
-}
-
-CsvEncoding csv_encoding_from_json(const nlohmann::json& json, const std::string& source) {
-  const std::string where = source + ": CSV encoding";
-  const auto expect = [&](const nlohmann::json& value, bool ok, const std::string& key, const char* what) {
-    if (!ok) throw Error(where + ": " + quote(key) + " must be " + what + ", not " + a_type(value));
-  };
-  const auto strings = [&](const nlohmann::json& value, const std::string& key) {
-    expect(value, value.is_array(), key, "an array of strings");
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      expect(value[i], value[i].is_string(), key + "[" + std::to_string(i) + "]", "a string");
-      out.push_back(value[i].get<std::string>());
-    }
-    return out;
-  };
-  if (!json.is_object()) throw Error(where + ": expected a JSON object, not " + a_type(json));
-  const std::vector<std::string> keys = {"features", "categories", "fill_values", "class_names"};
-  for (const auto& item : json.items()) {
-    if (!contains(keys, item.key())) {
-      throw Error(where + ": unknown key " + quote(item.key()) + " (the keys are " + join(keys) + ")");
-    }
-  }
-  for (const std::string& key : keys) {
-    if (!json.contains(key)) throw Error(where + ": missing key " + quote(key));
-  }
-  CsvEncoding out;
-  out.features = strings(json.at("features"), "features");
-  const nlohmann::json& categories = json.at("categories");
-  expect(categories, categories.is_object(), "categories", "an object (column: array of strings)");
-  for (const auto& item : categories.items()) {
-    out.categories[item.key()] = strings(item.value(), "categories." + item.key());
-  }
-  const nlohmann::json& fill_values = json.at("fill_values");
-  expect(fill_values, fill_values.is_object(), "fill_values", "an object (column: number)");
-  for (const auto& item : fill_values.items()) {
-    expect(item.value(), item.value().is_number(), "fill_values." + item.key(), "a number");
-    out.fill_values[item.key()] = item.value().get<double>();
-  }
-  out.class_names = strings(json.at("class_names"), "class_names");
-  check_encoding(out, where);
   return out;
 }
 

@@ -15,6 +15,9 @@
 // Reading a training file learns an encoding (CsvEncoding: feature columns, categories, fill values,
 // class names); passing it back in CsvOptions::encoding reads a test set or data to predict on with
 // exactly the same columns of x and y, so a model sees every later file as it saw the training file.
+//
+// Sources: src/io/csv.cpp (read_csv, parse_csv), src/io/csv_fields.cpp (RFC 4180 records, csv_field),
+// src/io/csv_encoding.cpp (CsvEncoding: class names, checks, JSON).
 #include <map>
 #include <optional>
 #include <string>
@@ -118,5 +121,12 @@ nlohmann::json to_json(const CsvEncoding& encoding);
 /// category or class name; a categories or fill_values column that is not a feature; an empty category
 /// list; a fill value for a categorical column or one that is not finite in Scalar's range.
 CsvEncoding csv_encoding_from_json(const nlohmann::json& json, const std::string& source);
+
+/// One field as Python's csv writer writes it with QUOTE_MINIMAL (its default, and what Keras'
+/// CSVLogger writes): as it is, unless it holds `separator`, a double quote, CR or LF; then it is
+/// enclosed in double quotes, each double quote inside doubled: `a"b` -> `"a""b"`. read_csv reads
+/// such a field back unchanged (with CsvOptions::delimiter = separator). Joining fields into a row
+/// and ending the line (Python: "\r\n") is the caller's.
+std::string csv_field(std::string_view field, char separator = ',');
 
 }  // namespace mlp

@@ -24,6 +24,9 @@
 // the source over the rectangle [X·W/W', (X+1)·W/W') × [Y·H/H', (Y+1)·H/H'), each source pixel
 // weighted by the area it shares with that rectangle. It is exact for integer factors (a 2×
 // nearest-neighbour upscale resized back gives the original) and anti-aliases any reduction.
+//
+// Sources: src/io/image.cpp (decoding, read_image, write_png), src/io/image_sample.cpp
+// (to_dataset_sample and its resampling).
 #include <cstddef>
 #include <cstdint>
 #include <span>
