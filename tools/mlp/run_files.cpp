@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <span>
 
+#include "mlp/io/csv.hpp"
 #include "mlp/io/files.hpp"
 
 namespace mlp::cli {
@@ -38,7 +39,10 @@ std::string default_run_dir(const std::string& config, const std::string& suffix
 
 std::string history_csv(const History& history) {
   std::string out = "epoch";
-  for (const auto& [key, values] : history.history) out += "," + key;
+  for (const auto& [key, values] : history.history) {
+    out += ',';
+    out += csv_field(key);  // quoted as CSVLogger quotes it
+  }
   out += "\n";
   for (std::size_t i = 0; i < history.epoch.size(); ++i) {
     out += std::to_string(history.epoch[i]);

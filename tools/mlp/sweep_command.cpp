@@ -33,6 +33,7 @@
 
 #include "commands.hpp"
 #include "mlp/error.hpp"
+#include "mlp/io/csv.hpp"
 #include "mlp/plot/gnuplot.hpp"
 #include "mlp/serialize.hpp"
 #include "model_assembly.hpp"
@@ -314,13 +315,6 @@ Stat stat_of(const std::vector<double>& v) {
     s.spread = std::sqrt(ss / static_cast<double>(v.size() - 1));  // sample standard deviation
   }
   return s;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string md_cell(const std::string& s) {
