@@ -11,6 +11,8 @@
 // We write F32 only, and read F32, F64, F16 and BF16 into float. A file is treated as hostile:
 // every length and offset is checked before it is used, so a forged file gives an mlp::Error that
 // names the file (and the tensor), never an out-of-bounds read or a huge allocation.
+//
+// Sources: src/io/safetensors.cpp (encoding, the files), src/io/safetensors_decode.cpp (decoding).
 #include <cstddef>
 #include <cstdint>
 #include <map>
