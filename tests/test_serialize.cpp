@@ -366,6 +366,20 @@ TEST(SerializeOptimizers, EveryOneFromItsName) {
   EXPECT_EQ(optimizer_from_config(c, "optimizer")->name(), "RMSprop");
 }
 
+// make_optimizer reads the same table as optimizer_from_config: Keras' defaults, any case, and an
+// unknown name lists the known ones in lower case, in the table's order.
+TEST(SerializeOptimizers, MakeOptimizerFromTheSameTable) {
+  for (const std::string& type : optimizer_types()) {
+    auto optimizer = make_optimizer(type);
+    EXPECT_EQ(optimizer->name(), type);
+    EXPECT_EQ(optimizer_config(*optimizer), optimizer_config(*optimizer_of(type))) << type;
+  }
+  EXPECT_EQ(make_optimizer("ADAMW")->options().weight_decay, AdamW::Options{}.weight_decay);
+  EXPECT_EQ(make_optimizer("rmsprop")->learning_rate(), RMSprop::Options{}.learning_rate);
+  EXPECT_EQ(error_of([] { make_optimizer("adamax"); }),
+            "unknown optimizer 'adamax'; known names (case-insensitive): sgd, rmsprop, adam, adamw, nadam, adagrad");
+}
+
 TEST(SerializeOptimizers, EveryOneFromATableRoundTrips) {
   const std::vector<std::pair<json, json>> cases = {
       {json::parse(R"({"type": "SGD", "learning_rate": 0.1, "momentum": 0.9, "nesterov": true, "clipnorm": 1.0})"),
