@@ -2,18 +2,11 @@
 #include "mlp/optimizer.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <sstream>
 #include <utility>
 
 #include "mlp/error.hpp"
-#include "mlp/optimizers/adagrad.hpp"
-#include "mlp/optimizers/adam.hpp"
-#include "mlp/optimizers/adamw.hpp"
-#include "mlp/optimizers/nadam.hpp"
-#include "mlp/optimizers/rmsprop.hpp"
-#include "mlp/optimizers/sgd.hpp"
 #include "mlp/parallel.hpp"
 
 namespace mlp {
@@ -22,8 +15,11 @@ namespace {
 
 bool is_non_negative(double value) { return std::isfinite(value) && value >= 0; }
 
+// Built by appending: `"(" + std::to_string(...)` trips GCC 12's false -Wrestrict positive.
 std::string shape_string(const Matrix& m) {
-  return "(" + std::to_string(m.rows()) + ", " + std::to_string(m.cols()) + ")";
+  std::string out(1, '(');
+  out.append(std::to_string(m.rows())).append(", ").append(std::to_string(m.cols())).push_back(')');
+  return out;
 }
 
 // Σ g² of one gradient, accumulated in double.
@@ -178,18 +174,6 @@ void Optimizer::apply_weight_decay(double lr) {
   }
 }
 
-std::unique_ptr<Optimizer> make_optimizer(std::string_view name) {
-  std::string key(name);
-  std::transform(key.begin(), key.end(), key.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (key == "sgd") return std::make_unique<SGD>();
-  if (key == "rmsprop") return std::make_unique<RMSprop>();
-  if (key == "adam") return std::make_unique<Adam>();
-  if (key == "adamw") return std::make_unique<AdamW>();
-  if (key == "nadam") return std::make_unique<Nadam>();
-  if (key == "adagrad") return std::make_unique<Adagrad>();
-  throw Error("unknown optimizer '" + std::string(name) +
-              "'; known names (case-insensitive): sgd, rmsprop, adam, adamw, nadam, adagrad");
-}
+// make_optimizer is in src/registry/optimizers.cpp, next to the optimizer table.
 
 }  // namespace mlp

@@ -3,13 +3,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <numbers>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include "mlp/config.hpp"
 #include "mlp/error.hpp"
+#include "mlp/serialize.hpp"
+#include "registry/registry.hpp"
 
 namespace mlp {
 
@@ -104,6 +110,77 @@ double CosineDecay::operator()(std::int64_t step) const {
     return initial + (target - initial) * clamped / warmup_steps;
   }
   return decayed(clamped - warmup_steps, target);
+}
+
+// ---- configs: the schedule table (src/registry/registry.hpp) -------------------------------------
+
+namespace {
+
+std::shared_ptr<const LearningRateSchedule> exponential_decay_from_config(ConfigObject& c) {
+  ExponentialDecay::Options o;
+  o.initial_learning_rate = c.get_double("initial_learning_rate", o.initial_learning_rate);
+  o.decay_steps = c.get_int("decay_steps", o.decay_steps);
+  o.decay_rate = c.get_double("decay_rate", o.decay_rate);
+  o.staircase = c.get_bool("staircase", o.staircase);
+  return std::make_shared<ExponentialDecay>(o);
+}
+
+void exponential_decay_config(const LearningRateSchedule& schedule, nlohmann::json& out) {
+  const auto& o = dynamic_cast<const ExponentialDecay&>(schedule).options();
+  out["initial_learning_rate"] = o.initial_learning_rate;
+  out["decay_steps"] = o.decay_steps;
+  out["decay_rate"] = o.decay_rate;
+  out["staircase"] = o.staircase;
+}
+
+std::shared_ptr<const LearningRateSchedule> piecewise_constant_decay_from_config(ConfigObject& c) {
+  PiecewiseConstantDecay::Options o;
+  for (std::size_t b : c.get_sizes("boundaries")) o.boundaries.push_back(static_cast<std::int64_t>(b));
+  o.values = c.get_doubles("values");
+  return std::make_shared<PiecewiseConstantDecay>(o);
+}
+
+void piecewise_constant_decay_config(const LearningRateSchedule& schedule, nlohmann::json& out) {
+  const auto& o = dynamic_cast<const PiecewiseConstantDecay&>(schedule).options();
+  out["boundaries"] = o.boundaries;
+  out["values"] = o.values;
+}
+
+std::shared_ptr<const LearningRateSchedule> cosine_decay_from_config(ConfigObject& c) {
+  CosineDecay::Options o;
+  o.initial_learning_rate = c.get_double("initial_learning_rate", o.initial_learning_rate);
+  o.decay_steps = c.get_int("decay_steps", o.decay_steps);
+  o.alpha = c.get_double("alpha", o.alpha);
+  if (const auto* w = c.find("warmup_target"); w != nullptr && !w->is_null()) {
+    o.warmup_target = c.get_double("warmup_target");
+  }
+  o.warmup_steps = c.get_int("warmup_steps", o.warmup_steps);
+  return std::make_shared<CosineDecay>(o);
+}
+
+void cosine_decay_config(const LearningRateSchedule& schedule, nlohmann::json& out) {
+  const auto& o = dynamic_cast<const CosineDecay&>(schedule).options();
+  out["initial_learning_rate"] = o.initial_learning_rate;
+  out["decay_steps"] = o.decay_steps;
+  out["alpha"] = o.alpha;
+  out["warmup_target"] = o.warmup_target ? nlohmann::json(*o.warmup_target) : nlohmann::json(nullptr);
+  out["warmup_steps"] = o.warmup_steps;
+}
+
+// The order is the order schedule_types() and the error messages list the names in.
+constexpr registry::ScheduleRow kSchedules[] = {
+    {"ExponentialDecay", &exponential_decay_from_config, &exponential_decay_config},
+    {"PiecewiseConstantDecay", &piecewise_constant_decay_from_config, &piecewise_constant_decay_config},
+    {"CosineDecay", &cosine_decay_from_config, &cosine_decay_config},
+};
+
+}  // namespace
+
+std::span<const registry::ScheduleRow> registry::schedules() { return kSchedules; }
+
+const std::vector<std::string>& schedule_types() {
+  static const std::vector<std::string> kTypes = registry::names(registry::schedules());
+  return kTypes;
 }
 
 }  // namespace mlp

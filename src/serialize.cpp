@@ -1,158 +1,35 @@
 // SPDX-License-Identifier: MIT
-// Layers, initializers, regularizers and whole Sequential models from their flat configs.
-// Optimizers, schedules and losses are in serialize_compile.cpp.
+// Layers, initializers, regularizers and whole Sequential models from their flat configs. A
+// layer's type is looked up in the layer table (src/registry/layers.cpp), whose rows read each
+// class's own keys; this file holds the keys every layer shares (type, name, trainable) and the
+// error locations. Optimizers, schedules and losses are in serialize_compile.cpp.
 #include <algorithm>
-#include <cctype>
 #include <map>
 
-#include "mlp/layers/activation.hpp"
-#include "mlp/layers/alpha_dropout.hpp"
-#include "mlp/layers/batch_normalization.hpp"
-#include "mlp/layers/dense.hpp"
-#include "mlp/layers/dropout.hpp"
-#include "mlp/layers/flatten.hpp"
-#include "mlp/layers/gaussian_noise.hpp"
 #include "mlp/layers/input_layer.hpp"
-#include "mlp/layers/leaky_relu.hpp"
-#include "mlp/layers/merge.hpp"
 #include "mlp/serialize.hpp"
 #include "mlp/strings.hpp"
-#include "serialize_detail.hpp"
+#include "registry/registry.hpp"
 
 namespace mlp {
-namespace {
-
-using serialize_detail::find_type;
-
-std::optional<std::uint64_t> read_seed(ConfigObject& c) {
-  const auto* v = c.find("seed");
-  if (v == nullptr || v->is_null()) return std::nullopt;
-  const auto seed = c.get_int("seed");
-  if (*seed < 0) throw c.error("seed", "expected a non-negative integer, got " + std::to_string(*seed));
-  return static_cast<std::uint64_t>(*seed);
-}
-
-// A required key is checked after every other key was read, so that a misspelt one ("unit = 256")
-// is reported as the unknown key it is, with the allowed keys listed, rather than as a missing one.
-void require(ConfigObject& c, std::string_view key, const std::string& what) {
-  if (c.has(key)) return;
-  c.finish();
-  throw c.error(key, "required (" + what + ")");
-}
-
-// Keras writes keys whose value we support only at one setting (axis = -1, noise_shape = null):
-// accepted at that value so Keras-shaped configs load, refused otherwise.
-void fixed_key(ConfigObject& c, std::string_view key, const nlohmann::json& only) {
-  const auto* v = c.find(key);
-  if (v != nullptr && *v != only) {
-    throw c.error(key, "only " + only.dump() + " is supported, got " + describe_json_type(*v));
-  }
-}
-
-std::unique_ptr<Layer> make_layer(const std::string& type, ConfigObject& c) {
-  if (type == "InputLayer") {
-    InputLayer::Options o;
-    o.shape = c.get_sizes("shape");
-    require(c, "shape", "one sample's shape, e.g. [28, 28]");
-    return std::make_unique<InputLayer>(o);
-  }
-  if (type == "Flatten") {
-    fixed_key(c, "data_format", "channels_last");
-    return std::make_unique<Flatten>();
-  }
-  if (type == "Dense") {
-    Dense::Options o;
-    o.units = c.get_size("units", 0);
-    o.activation = c.get_string("activation", o.activation);
-    o.use_bias = c.get_bool("use_bias", o.use_bias);
-    o.kernel_initializer = initializer_from_config(c, "kernel_initializer", "glorot_uniform");
-    o.bias_initializer = initializer_from_config(c, "bias_initializer", "zeros");
-    o.kernel_regularizer = regularizer_from_config(c, "kernel_regularizer");
-    o.bias_regularizer = regularizer_from_config(c, "bias_regularizer");
-    o.activity_regularizer = regularizer_from_config(c, "activity_regularizer");
-    require(c, "units", "the number of output units");
-    return std::make_unique<Dense>(o);
-  }
-  if (type == "Activation") {
-    Activation::Options o{.activation = c.get_string("activation", "")};
-    require(c, "activation", "e.g. \"relu\"");
-    return std::make_unique<Activation>(o);
-  }
-  if (type == "Dropout" || type == "AlphaDropout") {
-    const double rate = c.get_double("rate", 0);
-    fixed_key(c, "noise_shape", nullptr);
-    const auto seed = read_seed(c);
-    require(c, "rate", "the fraction of inputs to drop, in [0, 1)");
-    if (type == "Dropout") return std::make_unique<Dropout>(Dropout::Options{.rate = rate, .seed = seed});
-    return std::make_unique<AlphaDropout>(AlphaDropout::Options{.rate = rate, .seed = seed});
-  }
-  if (type == "GaussianNoise") {
-    const double stddev = c.get_double("stddev", 0);
-    const auto seed = read_seed(c);
-    require(c, "stddev", "the noise's standard deviation");
-    return std::make_unique<GaussianNoise>(GaussianNoise::Options{.stddev = stddev, .seed = seed});
-  }
-  if (type == "LeakyReLU") {
-    LeakyReLU::Options o;
-    if (c.has("negative_slope") && c.has("alpha")) {
-      throw c.error("alpha", "give negative_slope or Keras 2's alpha, not both");
-    }
-    o.negative_slope = c.get_double("negative_slope", c.get_double("alpha", o.negative_slope));
-    return std::make_unique<LeakyReLU>(o);
-  }
-  if (type == "BatchNormalization") {
-    BatchNormalization::Options o;
-    fixed_key(c, "axis", -1);
-    o.momentum = c.get_double("momentum", o.momentum);
-    o.epsilon = c.get_double("epsilon", o.epsilon);
-    o.center = c.get_bool("center", o.center);
-    o.scale = c.get_bool("scale", o.scale);
-    o.beta_initializer = initializer_from_config(c, "beta_initializer", "zeros");
-    o.gamma_initializer = initializer_from_config(c, "gamma_initializer", "ones");
-    o.moving_mean_initializer = initializer_from_config(c, "moving_mean_initializer", "zeros");
-    o.moving_variance_initializer = initializer_from_config(c, "moving_variance_initializer", "ones");
-    o.beta_regularizer = regularizer_from_config(c, "beta_regularizer");
-    o.gamma_regularizer = regularizer_from_config(c, "gamma_regularizer");
-    return std::make_unique<BatchNormalization>(o);
-  }
-  if (type == "Concatenate") {
-    const auto axis = c.get_int("axis", -1);
-    return std::make_unique<Concatenate>(Concatenate::Options{.axis = static_cast<int>(axis)});
-  }
-  if (type == "Add") return std::make_unique<Add>();
-  if (type == "Average") return std::make_unique<Average>();
-  if (type == "Multiply") return std::make_unique<Multiply>();
-  throw c.error("type", "unknown layer type '" + type + "'; known: " + join(layer_types()));
-}
-
-}  // namespace
-
-const std::vector<std::string>& layer_types() {
-  static const std::vector<std::string> kTypes = {"InputLayer", "Flatten",       "Dense",
-                                                  "Activation", "Dropout",       "AlphaDropout",
-                                                  "GaussianNoise", "LeakyReLU", "BatchNormalization",
-                                                  "Concatenate", "Add",         "Average",
-                                                  "Multiply"};
-  return kTypes;
-}
 
 std::unique_ptr<Layer> layer_from_config(ConfigObject c) {
   const auto type_arg = c.get_string("type");
   if (!type_arg) throw c.error("type", "required: the layer's Keras class name, one of " + join(layer_types()));
   // Keras' class names, matched case-insensitively so "dense" and "batchnormalization" work too.
-  const std::string type = find_type(layer_types(), *type_arg);
-  if (type.empty()) {
+  const registry::LayerRow* row = registry::find(registry::layers(), *type_arg);
+  if (row == nullptr) {
     throw c.error("type", "unknown layer type '" + *type_arg + "'; known: " + join(layer_types()));
   }
   const auto name = c.get_string("name");
   const bool trainable = c.get_bool("trainable", true);
   std::unique_ptr<Layer> layer;
   try {
-    layer = make_layer(type, c);
+    layer = row->from_config(c);
   } catch (const Error& e) {
     // Errors from a ConfigObject have their location; a constructor's get the layer's:
     // "model.layers[2] (Dense): units must be positive, got 0" from "Dense: units must be ...".
-    rethrow_at(e, c.location(type));
+    rethrow_at(e, c.location(std::string(row->name)));
   }
   c.finish();
   if (name) {

@@ -1,92 +1,20 @@
 // SPDX-License-Identifier: MIT
 // Optimizers, learning-rate schedules, losses and compile settings from their flat configs, and
-// back. The layer half of serialize.hpp is in serialize.cpp.
+// back. The names are looked up in the optimizer and schedule tables (src/registry/registry.hpp),
+// whose rows read and write each class's own arguments; this file holds the checks and error
+// locations around them. The layer half of serialize.hpp is in serialize.cpp.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 
 #include "mlp/metric.hpp"
-#include "mlp/optimizers/adagrad.hpp"
-#include "mlp/optimizers/adam.hpp"
-#include "mlp/optimizers/adamw.hpp"
-#include "mlp/optimizers/nadam.hpp"
 #include "mlp/optimizers/rmsprop.hpp"
-#include "mlp/optimizers/sgd.hpp"
 #include "mlp/serialize.hpp"
 #include "mlp/strings.hpp"
-#include "serialize_detail.hpp"
+#include "registry/registry.hpp"
 
 namespace mlp {
 namespace {
-
-using serialize_detail::find_type;
-
-// Reads the six base arguments into any optimizer's flat Options; learning_rate may be a number
-// or a schedule table.
-template <class Options>
-void read_base(ConfigObject& c, Options& o) {
-  if (const auto* lr = c.find("learning_rate"); lr != nullptr && lr->is_object()) {
-    o.schedule = schedule_from_config(*c.get_object("learning_rate"));
-  } else {
-    o.learning_rate = c.get_double("learning_rate", o.learning_rate);
-  }
-  o.weight_decay = c.get_double("weight_decay", o.weight_decay);
-  // Keras writes null for an unset clipping argument.
-  for (auto [key, field] : {std::pair{"clipnorm", &o.clipnorm}, std::pair{"clipvalue", &o.clipvalue},
-                            std::pair{"global_clipnorm", &o.global_clipnorm}}) {
-    const auto* v = c.find(key);
-    if (v != nullptr && !v->is_null()) *field = c.get_double(key, 0);
-  }
-}
-
-std::unique_ptr<Optimizer> make_optimizer_from(const std::string& type, ConfigObject& c) {
-  if (type == "SGD") {
-    SGD::Options o;
-    read_base(c, o);
-    o.momentum = c.get_double("momentum", o.momentum);
-    o.nesterov = c.get_bool("nesterov", o.nesterov);
-    return std::make_unique<SGD>(o);
-  }
-  if (type == "RMSprop") {
-    RMSprop::Options o;
-    read_base(c, o);
-    o.rho = c.get_double("rho", o.rho);
-    o.momentum = c.get_double("momentum", o.momentum);
-    o.epsilon = c.get_double("epsilon", o.epsilon);
-    o.centered = c.get_bool("centered", o.centered);
-    return std::make_unique<RMSprop>(o);
-  }
-  if (type == "Adam" || type == "AdamW") {
-    auto read = [&](auto& o) {
-      read_base(c, o);
-      o.beta_1 = c.get_double("beta_1", o.beta_1);
-      o.beta_2 = c.get_double("beta_2", o.beta_2);
-      o.epsilon = c.get_double("epsilon", o.epsilon);
-      o.amsgrad = c.get_bool("amsgrad", o.amsgrad);
-    };
-    if (type == "Adam") {
-      Adam::Options o;
-      read(o);
-      return std::make_unique<Adam>(o);
-    }
-    AdamW::Options o;
-    read(o);
-    return std::make_unique<AdamW>(o);
-  }
-  if (type == "Nadam") {
-    Nadam::Options o;
-    read_base(c, o);
-    o.beta_1 = c.get_double("beta_1", o.beta_1);
-    o.beta_2 = c.get_double("beta_2", o.beta_2);
-    o.epsilon = c.get_double("epsilon", o.epsilon);
-    return std::make_unique<Nadam>(o);
-  }
-  Adagrad::Options o;  // type == "Adagrad"
-  read_base(c, o);
-  o.initial_accumulator_value = c.get_double("initial_accumulator_value", o.initial_accumulator_value);
-  o.epsilon = c.get_double("epsilon", o.epsilon);
-  return std::make_unique<Adagrad>(o);
-}
 
 // Rethrows a constructor's Error at the config's location, unless it has one already:
 // "compile.optimizer (Adam): beta_1 must be in [0, 1), got 1.5" from "Adam: beta_1 must be ...".
@@ -95,16 +23,6 @@ std::unique_ptr<Optimizer> make_optimizer_from(const std::string& type, ConfigOb
 }
 
 }  // namespace
-
-const std::vector<std::string>& optimizer_types() {
-  static const std::vector<std::string> kTypes = {"SGD", "RMSprop", "Adam", "AdamW", "Nadam", "Adagrad"};
-  return kTypes;
-}
-
-const std::vector<std::string>& schedule_types() {
-  static const std::vector<std::string> kTypes = {"ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay"};
-  return kTypes;
-}
 
 std::unique_ptr<Optimizer> optimizer_from_config(ConfigObject& parent, std::string_view key) {
   const auto* v = parent.find(key);
@@ -121,8 +39,8 @@ std::unique_ptr<Optimizer> optimizer_from_config(ConfigObject& parent, std::stri
   } else {
     throw parent.error(key, "expected an optimizer name or a table with a type, got " + describe_json_type(*v));
   }
-  const std::string type = find_type(optimizer_types(), type_arg);
-  if (type.empty()) {
+  const registry::OptimizerRow* row = registry::find(registry::optimizers(), type_arg);
+  if (row == nullptr) {
     const std::string message = "unknown optimizer '" + type_arg + "'; known: " + join(optimizer_types());
     throw table ? table->error("type", message) : parent.error(key, message);
   }
@@ -130,9 +48,9 @@ std::unique_ptr<Optimizer> optimizer_from_config(ConfigObject& parent, std::stri
   ConfigObject c = table ? *table : ConfigObject(empty, config_path(parent.path(), key), parent.source());
   std::unique_ptr<Optimizer> optimizer;
   try {
-    optimizer = make_optimizer_from(type, c);
+    optimizer = row->from_config(c);
   } catch (const Error& e) {
-    rethrow_at(c, type, e);
+    rethrow_at(c, std::string(row->name), e);
   }
   c.finish();
   return optimizer;
@@ -151,66 +69,26 @@ nlohmann::json optimizer_config(const Optimizer& optimizer) {
   out["clipnorm"] = clip(base.clipnorm);
   out["clipvalue"] = clip(base.clipvalue);
   out["global_clipnorm"] = clip(base.global_clipnorm);
-  if (const auto* o = dynamic_cast<const SGD*>(&optimizer)) {
-    out["momentum"] = o->momentum();
-    out["nesterov"] = o->nesterov();
-  } else if (const auto* r = dynamic_cast<const RMSprop*>(&optimizer)) {
-    out["rho"] = r->rho();
-    out["momentum"] = r->momentum();
-    out["epsilon"] = r->epsilon();
-    out["centered"] = r->centered();
-  } else if (const auto* a = dynamic_cast<const Adam*>(&optimizer)) {  // AdamW too
-    out["beta_1"] = a->beta_1();
-    out["beta_2"] = a->beta_2();
-    out["epsilon"] = a->epsilon();
-    out["amsgrad"] = a->amsgrad();
-  } else if (const auto* n = dynamic_cast<const Nadam*>(&optimizer)) {
-    out["beta_1"] = n->beta_1();
-    out["beta_2"] = n->beta_2();
-    out["epsilon"] = n->epsilon();
-  } else if (const auto* g = dynamic_cast<const Adagrad*>(&optimizer)) {
-    out["initial_accumulator_value"] = g->initial_accumulator_value();
-    out["epsilon"] = g->epsilon();
-  } else {
+  const registry::OptimizerRow* row = registry::find_exact(registry::optimizers(), optimizer.name());
+  if (row == nullptr) {
     throw Error("optimizer_config: optimizer '" + std::string(optimizer.name()) + "' is not in the serialize list");
   }
+  row->config(optimizer, out);
   return out;
 }
 
 std::shared_ptr<const LearningRateSchedule> schedule_from_config(ConfigObject c) {
   const auto type_arg = c.get_string("type");
   if (!type_arg) throw c.error("type", "required: the schedule, one of " + join(schedule_types()));
-  const std::string type = find_type(schedule_types(), *type_arg);
-  if (type.empty()) {
+  const registry::ScheduleRow* row = registry::find(registry::schedules(), *type_arg);
+  if (row == nullptr) {
     throw c.error("type", "unknown schedule '" + *type_arg + "'; known: " + join(schedule_types()));
   }
   std::shared_ptr<const LearningRateSchedule> schedule;
   try {
-    if (type == "ExponentialDecay") {
-      ExponentialDecay::Options o;
-      o.initial_learning_rate = c.get_double("initial_learning_rate", o.initial_learning_rate);
-      o.decay_steps = c.get_int("decay_steps", o.decay_steps);
-      o.decay_rate = c.get_double("decay_rate", o.decay_rate);
-      o.staircase = c.get_bool("staircase", o.staircase);
-      schedule = std::make_shared<ExponentialDecay>(o);
-    } else if (type == "PiecewiseConstantDecay") {
-      PiecewiseConstantDecay::Options o;
-      for (std::size_t b : c.get_sizes("boundaries")) o.boundaries.push_back(static_cast<std::int64_t>(b));
-      o.values = c.get_doubles("values");
-      schedule = std::make_shared<PiecewiseConstantDecay>(o);
-    } else {
-      CosineDecay::Options o;
-      o.initial_learning_rate = c.get_double("initial_learning_rate", o.initial_learning_rate);
-      o.decay_steps = c.get_int("decay_steps", o.decay_steps);
-      o.alpha = c.get_double("alpha", o.alpha);
-      if (const auto* w = c.find("warmup_target"); w != nullptr && !w->is_null()) {
-        o.warmup_target = c.get_double("warmup_target");
-      }
-      o.warmup_steps = c.get_int("warmup_steps", o.warmup_steps);
-      schedule = std::make_shared<CosineDecay>(o);
-    }
+    schedule = row->from_config(c);
   } catch (const Error& e) {
-    rethrow_at(c, type, e);
+    rethrow_at(c, std::string(row->name), e);
   }
   c.allow({"name"});
   c.finish();
@@ -218,28 +96,13 @@ std::shared_ptr<const LearningRateSchedule> schedule_from_config(ConfigObject c)
 }
 
 nlohmann::json schedule_config(const LearningRateSchedule& schedule) {
-  if (const auto* e = dynamic_cast<const ExponentialDecay*>(&schedule)) {
-    const auto& o = e->options();
-    return {{"type", "ExponentialDecay"},
-            {"initial_learning_rate", o.initial_learning_rate},
-            {"decay_steps", o.decay_steps},
-            {"decay_rate", o.decay_rate},
-            {"staircase", o.staircase}};
+  const registry::ScheduleRow* row = registry::find_exact(registry::schedules(), schedule.name());
+  if (row == nullptr) {
+    throw Error("schedule_config: schedule '" + schedule.name() + "' is not in the serialize list");
   }
-  if (const auto* p = dynamic_cast<const PiecewiseConstantDecay*>(&schedule)) {
-    const auto& o = p->options();
-    return {{"type", "PiecewiseConstantDecay"}, {"boundaries", o.boundaries}, {"values", o.values}};
-  }
-  if (const auto* cd = dynamic_cast<const CosineDecay*>(&schedule)) {
-    const auto& o = cd->options();
-    return {{"type", "CosineDecay"},
-            {"initial_learning_rate", o.initial_learning_rate},
-            {"decay_steps", o.decay_steps},
-            {"alpha", o.alpha},
-            {"warmup_target", o.warmup_target ? nlohmann::json(*o.warmup_target) : nlohmann::json(nullptr)},
-            {"warmup_steps", o.warmup_steps}};
-  }
-  throw Error("schedule_config: schedule '" + schedule.name() + "' is not in the serialize list");
+  nlohmann::json out = {{"type", row->name}};
+  row->config(schedule, out);
+  return out;
 }
 
 LossOptions loss_from_config(ConfigObject& parent, std::string_view key) {

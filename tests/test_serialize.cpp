@@ -4,8 +4,11 @@
 // exact message), and whole Sequential models from config and back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -29,6 +32,7 @@
 #include "mlp/optimizers/rmsprop.hpp"
 #include "mlp/optimizers/sgd.hpp"
 #include "mlp/serialize.hpp"
+#include "mlp/strings.hpp"
 
 namespace mlp {
 namespace {
@@ -64,6 +68,22 @@ void expect_round_trip(const json& input, const json& expected) {
 }
 
 // ---- layers ---------------------------------------------------------------------------------
+
+// Every row of the layer table builds the class it is named after (its kind()), from its name in
+// lower case, and the table lists the names in the order the error messages give.
+TEST(SerializeLayers, EveryTableRowBuildsItsClass) {
+  const std::map<std::string, json> required = {
+      {"InputLayer", {{"shape", {3}}}}, {"Dense", {{"units", 2}}},         {"Activation", {{"activation", "relu"}}},
+      {"Dropout", {{"rate", 0.5}}},     {"AlphaDropout", {{"rate", 0.5}}}, {"GaussianNoise", {{"stddev", 0.1}}}};
+  for (const std::string& type : layer_types()) {
+    json config = required.contains(type) ? required.at(type) : json::object();
+    std::string lower = type;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    config["type"] = lower;
+    EXPECT_EQ(layer_of(config)->kind(), type);
+  }
+  EXPECT_EQ(join(layer_types()), kAllLayerTypes);
+}
 
 TEST(SerializeLayers, InputLayer) {
   const json in = {{"type", "InputLayer"}, {"name", "pixels"}, {"shape", {28, 28}}};
@@ -364,6 +384,20 @@ TEST(SerializeOptimizers, EveryOneFromItsName) {
   const json empty = json::object();
   ConfigObject c(empty, "compile");
   EXPECT_EQ(optimizer_from_config(c, "optimizer")->name(), "RMSprop");
+}
+
+// make_optimizer reads the same table as optimizer_from_config: Keras' defaults, any case, and an
+// unknown name lists the known ones in lower case, in the table's order.
+TEST(SerializeOptimizers, MakeOptimizerFromTheSameTable) {
+  for (const std::string& type : optimizer_types()) {
+    auto optimizer = make_optimizer(type);
+    EXPECT_EQ(optimizer->name(), type);
+    EXPECT_EQ(optimizer_config(*optimizer), optimizer_config(*optimizer_of(type))) << type;
+  }
+  EXPECT_EQ(make_optimizer("ADAMW")->options().weight_decay, AdamW::Options{}.weight_decay);
+  EXPECT_EQ(make_optimizer("rmsprop")->learning_rate(), RMSprop::Options{}.learning_rate);
+  EXPECT_EQ(error_of([] { make_optimizer("adamax"); }),
+            "unknown optimizer 'adamax'; known names (case-insensitive): sgd, rmsprop, adam, adamw, nadam, adagrad");
 }
 
 TEST(SerializeOptimizers, EveryOneFromATableRoundTrips) {

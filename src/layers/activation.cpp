@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/layers/activation.hpp"
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
+#include "mlp/config.hpp"
 #include "mlp/error.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 namespace {
@@ -37,5 +40,19 @@ void Activation::backward(ConstMatrixView x, ConstMatrixView y, ConstMatrixView 
 }
 
 nlohmann::json Activation::config() const { return {{"activation", function_.name()}}; }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> from_config(ConfigObject& c) {
+  Activation::Options o{.activation = c.get_string("activation", "")};
+  registry::require(c, "activation", "e.g. \"relu\"");
+  return std::make_unique<Activation>(o);
+}
+
+}  // namespace
+
+registry::LayerRow activation_row() { return {"Activation", &from_config}; }
 
 }  // namespace mlp

@@ -2,10 +2,13 @@
 #include "mlp/layers/alpha_dropout.hpp"
 
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "layer_checks.hpp"
+#include "mlp/config.hpp"
 #include "mlp/parallel.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 namespace {
@@ -83,5 +86,21 @@ nlohmann::json AlphaDropout::config() const {
           {"seed", options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr)},
           {"noise_shape", nullptr}};
 }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> from_config(ConfigObject& c) {
+  const double rate = c.get_double("rate", 0);
+  registry::fixed_key(c, "noise_shape", nullptr);
+  const auto seed = registry::read_seed(c);
+  registry::require(c, "rate", "the fraction of inputs to drop, in [0, 1)");
+  return std::make_unique<AlphaDropout>(AlphaDropout::Options{.rate = rate, .seed = seed});
+}
+
+}  // namespace
+
+registry::LayerRow alpha_dropout_row() { return {"AlphaDropout", &from_config}; }
 
 }  // namespace mlp

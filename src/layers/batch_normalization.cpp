@@ -2,10 +2,14 @@
 #include "mlp/layers/batch_normalization.hpp"
 
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "layer_checks.hpp"
+#include "mlp/config.hpp"
 #include "mlp/parallel.hpp"
+#include "mlp/serialize.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -190,5 +194,29 @@ nlohmann::json BatchNormalization::config() const {
           {"beta_regularizer", to_json(options_.beta_regularizer)},
           {"gamma_regularizer", to_json(options_.gamma_regularizer)}};
 }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> from_config(ConfigObject& c) {
+  BatchNormalization::Options o;
+  registry::fixed_key(c, "axis", -1);
+  o.momentum = c.get_double("momentum", o.momentum);
+  o.epsilon = c.get_double("epsilon", o.epsilon);
+  o.center = c.get_bool("center", o.center);
+  o.scale = c.get_bool("scale", o.scale);
+  o.beta_initializer = initializer_from_config(c, "beta_initializer", "zeros");
+  o.gamma_initializer = initializer_from_config(c, "gamma_initializer", "ones");
+  o.moving_mean_initializer = initializer_from_config(c, "moving_mean_initializer", "zeros");
+  o.moving_variance_initializer = initializer_from_config(c, "moving_variance_initializer", "ones");
+  o.beta_regularizer = regularizer_from_config(c, "beta_regularizer");
+  o.gamma_regularizer = regularizer_from_config(c, "gamma_regularizer");
+  return std::make_unique<BatchNormalization>(o);
+}
+
+}  // namespace
+
+registry::LayerRow batch_normalization_row() { return {"BatchNormalization", &from_config}; }
 
 }  // namespace mlp

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/layers/dense.hpp"
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
+#include "mlp/config.hpp"
 #include "mlp/error.hpp"
 #include "mlp/ops.hpp"
+#include "mlp/serialize.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -89,5 +93,27 @@ nlohmann::json Dense::config() const {
           {"bias_regularizer", to_json(options_.bias_regularizer)},
           {"activity_regularizer", to_json(options_.activity_regularizer)}};
 }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> from_config(ConfigObject& c) {
+  Dense::Options o;
+  o.units = c.get_size("units", 0);
+  o.activation = c.get_string("activation", o.activation);
+  o.use_bias = c.get_bool("use_bias", o.use_bias);
+  o.kernel_initializer = initializer_from_config(c, "kernel_initializer", "glorot_uniform");
+  o.bias_initializer = initializer_from_config(c, "bias_initializer", "zeros");
+  o.kernel_regularizer = regularizer_from_config(c, "kernel_regularizer");
+  o.bias_regularizer = regularizer_from_config(c, "bias_regularizer");
+  o.activity_regularizer = regularizer_from_config(c, "activity_regularizer");
+  registry::require(c, "units", "the number of output units");
+  return std::make_unique<Dense>(o);
+}
+
+}  // namespace
+
+registry::LayerRow dense_row() { return {"Dense", &from_config}; }
 
 }  // namespace mlp

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/layers/dropout.hpp"
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "layer_checks.hpp"
+#include "mlp/config.hpp"
 #include "mlp/parallel.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -72,5 +75,21 @@ nlohmann::json Dropout::config() const {
           {"seed", options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr)},
           {"noise_shape", nullptr}};
 }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> from_config(ConfigObject& c) {
+  const double rate = c.get_double("rate", 0);
+  registry::fixed_key(c, "noise_shape", nullptr);
+  const auto seed = registry::read_seed(c);
+  registry::require(c, "rate", "the fraction of inputs to drop, in [0, 1)");
+  return std::make_unique<Dropout>(Dropout::Options{.rate = rate, .seed = seed});
+}
+
+}  // namespace
+
+registry::LayerRow dropout_row() { return {"Dropout", &from_config}; }
 
 }  // namespace mlp

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/layers/flatten.hpp"
 
+#include <memory>
 #include <nlohmann/json.hpp>
+
+#include "mlp/config.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -20,5 +24,18 @@ void Flatten::backward(ConstMatrixView, ConstMatrixView, ConstMatrixView dy, Mat
 }
 
 nlohmann::json Flatten::config() const { return {{"data_format", "channels_last"}}; }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> from_config(ConfigObject& c) {
+  registry::fixed_key(c, "data_format", "channels_last");
+  return std::make_unique<Flatten>();
+}
+
+}  // namespace
+
+registry::LayerRow flatten_row() { return {"Flatten", &from_config}; }
 
 }  // namespace mlp

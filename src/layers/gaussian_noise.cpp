@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/layers/gaussian_noise.hpp"
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "layer_checks.hpp"
+#include "mlp/config.hpp"
 #include "mlp/parallel.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -49,5 +52,20 @@ nlohmann::json GaussianNoise::config() const {
   return {{"stddev", options_.stddev},
           {"seed", options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr)}};
 }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> from_config(ConfigObject& c) {
+  const double stddev = c.get_double("stddev", 0);
+  const auto seed = registry::read_seed(c);
+  registry::require(c, "stddev", "the noise's standard deviation");
+  return std::make_unique<GaussianNoise>(GaussianNoise::Options{.stddev = stddev, .seed = seed});
+}
+
+}  // namespace
+
+registry::LayerRow gaussian_noise_row() { return {"GaussianNoise", &from_config}; }
 
 }  // namespace mlp

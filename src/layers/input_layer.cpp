@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/layers/input_layer.hpp"
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
+#include "mlp/config.hpp"
 #include "mlp/error.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -29,5 +32,20 @@ void InputLayer::backward(ConstMatrixView, ConstMatrixView, ConstMatrixView dy, 
 }
 
 nlohmann::json InputLayer::config() const { return {{"shape", options_.shape}}; }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> from_config(ConfigObject& c) {
+  InputLayer::Options o;
+  o.shape = c.get_sizes("shape");
+  registry::require(c, "shape", "one sample's shape, e.g. [28, 28]");
+  return std::make_unique<InputLayer>(o);
+}
+
+}  // namespace
+
+registry::LayerRow input_layer_row() { return {"InputLayer", &from_config}; }
 
 }  // namespace mlp

@@ -2,9 +2,12 @@
 #include "mlp/layers/leaky_relu.hpp"
 
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "layer_checks.hpp"
+#include "mlp/config.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -29,5 +32,22 @@ void LeakyReLU::backward(ConstMatrixView x, ConstMatrixView y, ConstMatrixView d
 }
 
 nlohmann::json LeakyReLU::config() const { return {{"negative_slope", options_.negative_slope}}; }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> from_config(ConfigObject& c) {
+  LeakyReLU::Options o;
+  if (c.has("negative_slope") && c.has("alpha")) {
+    throw c.error("alpha", "give negative_slope or Keras 2's alpha, not both");
+  }
+  o.negative_slope = c.get_double("negative_slope", c.get_double("alpha", o.negative_slope));
+  return std::make_unique<LeakyReLU>(o);
+}
+
+}  // namespace
+
+registry::LayerRow leaky_relu_row() { return {"LeakyReLU", &from_config}; }
 
 }  // namespace mlp

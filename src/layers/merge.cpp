@@ -2,9 +2,12 @@
 #include "mlp/layers/merge.hpp"
 
 #include <cstring>
+#include <memory>
 #include <nlohmann/json.hpp>
 
+#include "mlp/config.hpp"
 #include "mlp/error.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -165,5 +168,33 @@ void ElementwiseMerge::backward_inputs(std::span<const ConstMatrixView> xs, Cons
     }
   }
 }
+
+// ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
+
+namespace {
+
+std::unique_ptr<Layer> concatenate_from_config(ConfigObject& c) {
+  const auto axis = c.get_int("axis", -1);
+  return std::make_unique<Concatenate>(Concatenate::Options{.axis = static_cast<int>(axis)});
+}
+
+std::unique_ptr<Layer> add_from_config(ConfigObject& /*c*/) {
+  return std::make_unique<Add>();
+}
+
+std::unique_ptr<Layer> average_from_config(ConfigObject& /*c*/) {
+  return std::make_unique<Average>();
+}
+
+std::unique_ptr<Layer> multiply_from_config(ConfigObject& /*c*/) {
+  return std::make_unique<Multiply>();
+}
+
+}  // namespace
+
+registry::LayerRow concatenate_row() { return {"Concatenate", &concatenate_from_config}; }
+registry::LayerRow add_row() { return {"Add", &add_from_config}; }
+registry::LayerRow average_row() { return {"Average", &average_from_config}; }
+registry::LayerRow multiply_row() { return {"Multiply", &multiply_from_config}; }
 
 }  // namespace mlp

@@ -2,6 +2,10 @@
 #include "mlp/optimizers/adagrad.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "optimizer_config.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -36,5 +40,27 @@ void Adagrad::update_step(std::size_t index, Param& param, double lr, std::size_
     w[k] -= eta * g[k] / std::sqrt(a[k] + eps);
   }
 }
+
+// ---- config (the table is src/registry/optimizers.cpp) ------------------------------------------
+
+namespace {
+
+std::unique_ptr<Optimizer> from_config(ConfigObject& c) {
+  Adagrad::Options o;
+  optimizer_detail::read_base(c, o);
+  o.initial_accumulator_value = c.get_double("initial_accumulator_value", o.initial_accumulator_value);
+  o.epsilon = c.get_double("epsilon", o.epsilon);
+  return std::make_unique<Adagrad>(o);
+}
+
+void config(const Optimizer& optimizer, nlohmann::json& out) {
+  const auto& g = dynamic_cast<const Adagrad&>(optimizer);
+  out["initial_accumulator_value"] = g.initial_accumulator_value();
+  out["epsilon"] = g.epsilon();
+}
+
+}  // namespace
+
+registry::OptimizerRow adagrad_row() { return {"Adagrad", &from_config, &config}; }
 
 }  // namespace mlp

@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "optimizer_config.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -63,5 +67,23 @@ void Adam::update_step(std::size_t index, Param& param, double lr, std::size_t b
     }
   }
 }
+
+// ---- config (the table is src/registry/optimizers.cpp) ------------------------------------------
+
+namespace {
+
+std::unique_ptr<Optimizer> from_config(ConfigObject& c) {
+  Adam::Options o;
+  optimizer_detail::read_adam(c, o);
+  return std::make_unique<Adam>(o);
+}
+
+void config(const Optimizer& optimizer, nlohmann::json& out) {
+  optimizer_detail::write_adam(dynamic_cast<const Adam&>(optimizer), out);
+}
+
+}  // namespace
+
+registry::OptimizerRow adam_row() { return {"Adam", &from_config, &config}; }
 
 }  // namespace mlp

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/optimizers/adamw.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "optimizer_config.hpp"
+#include "../registry/registry.hpp"
+
 namespace mlp {
 
 namespace {
@@ -24,5 +29,23 @@ Adam::Options as_adam_options(const AdamW::Options& o) {
 AdamW::AdamW() : AdamW(Options{}) {}
 
 AdamW::AdamW(Options options) : Adam(as_adam_options(options)) {}
+
+// ---- config (the table is src/registry/optimizers.cpp) ------------------------------------------
+
+namespace {
+
+std::unique_ptr<Optimizer> from_config(ConfigObject& c) {
+  AdamW::Options o;
+  optimizer_detail::read_adam(c, o);
+  return std::make_unique<AdamW>(o);
+}
+
+void config(const Optimizer& optimizer, nlohmann::json& out) {
+  optimizer_detail::write_adam(dynamic_cast<const AdamW&>(optimizer), out);
+}
+
+}  // namespace
+
+registry::OptimizerRow adamw_row() { return {"AdamW", &from_config, &config}; }
 
 }  // namespace mlp

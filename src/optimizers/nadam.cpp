@@ -2,6 +2,10 @@
 #include "mlp/optimizers/nadam.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "optimizer_config.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -59,5 +63,29 @@ void Nadam::update_step(std::size_t index, Param& param, double lr, std::size_t 
     w[k] -= m_hat * eta / (std::sqrt(v_hat) + eps);
   }
 }
+
+// ---- config (the table is src/registry/optimizers.cpp) ------------------------------------------
+
+namespace {
+
+std::unique_ptr<Optimizer> from_config(ConfigObject& c) {
+  Nadam::Options o;
+  optimizer_detail::read_base(c, o);
+  o.beta_1 = c.get_double("beta_1", o.beta_1);
+  o.beta_2 = c.get_double("beta_2", o.beta_2);
+  o.epsilon = c.get_double("epsilon", o.epsilon);
+  return std::make_unique<Nadam>(o);
+}
+
+void config(const Optimizer& optimizer, nlohmann::json& out) {
+  const auto& n = dynamic_cast<const Nadam&>(optimizer);
+  out["beta_1"] = n.beta_1();
+  out["beta_2"] = n.beta_2();
+  out["epsilon"] = n.epsilon();
+}
+
+}  // namespace
+
+registry::OptimizerRow nadam_row() { return {"Nadam", &from_config, &config}; }
 
 }  // namespace mlp

@@ -2,6 +2,10 @@
 #include "mlp/optimizers/rmsprop.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "optimizer_config.hpp"
+#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -56,5 +60,31 @@ void RMSprop::update_step(std::size_t index, Param& param, double lr, std::size_
     }
   }
 }
+
+// ---- config (the table is src/registry/optimizers.cpp) ------------------------------------------
+
+namespace {
+
+std::unique_ptr<Optimizer> from_config(ConfigObject& c) {
+  RMSprop::Options o;
+  optimizer_detail::read_base(c, o);
+  o.rho = c.get_double("rho", o.rho);
+  o.momentum = c.get_double("momentum", o.momentum);
+  o.epsilon = c.get_double("epsilon", o.epsilon);
+  o.centered = c.get_bool("centered", o.centered);
+  return std::make_unique<RMSprop>(o);
+}
+
+void config(const Optimizer& optimizer, nlohmann::json& out) {
+  const auto& r = dynamic_cast<const RMSprop&>(optimizer);
+  out["rho"] = r.rho();
+  out["momentum"] = r.momentum();
+  out["epsilon"] = r.epsilon();
+  out["centered"] = r.centered();
+}
+
+}  // namespace
+
+registry::OptimizerRow rmsprop_row() { return {"RMSprop", &from_config, &config}; }
 
 }  // namespace mlp

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/optimizers/sgd.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "optimizer_config.hpp"
+#include "../registry/registry.hpp"
+
 namespace mlp {
 
 SGD::SGD() : SGD(Options{}) {}
@@ -42,5 +47,27 @@ void SGD::update_step(std::size_t index, Param& param, double lr, std::size_t be
     }
   }
 }
+
+// ---- config (the table is src/registry/optimizers.cpp) ------------------------------------------
+
+namespace {
+
+std::unique_ptr<Optimizer> from_config(ConfigObject& c) {
+  SGD::Options o;
+  optimizer_detail::read_base(c, o);
+  o.momentum = c.get_double("momentum", o.momentum);
+  o.nesterov = c.get_bool("nesterov", o.nesterov);
+  return std::make_unique<SGD>(o);
+}
+
+void config(const Optimizer& optimizer, nlohmann::json& out) {
+  const auto& o = dynamic_cast<const SGD&>(optimizer);
+  out["momentum"] = o.momentum();
+  out["nesterov"] = o.nesterov();
+}
+
+}  // namespace
+
+registry::OptimizerRow sgd_row() { return {"SGD", &from_config, &config}; }
 
 }  // namespace mlp
