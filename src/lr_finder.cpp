@@ -3,11 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <sstream>
 
+#include "mlp/batcher.hpp"
 #include "mlp/error.hpp"
-#include "mlp/ops.hpp"
 #include "mlp/random.hpp"
 
 namespace mlp {
@@ -74,12 +73,11 @@ LrFinderResult find_learning_rate(Model& model, InputView x, ConstMatrixView y,
   if (x.rows() == 0) fail("no samples");
   if (x.rows() != y.rows()) fail(cat("x has ", x.rows(), " rows but y has ", y.rows()));
 
-  const std::size_t n = x.rows();
-  const std::size_t batch = std::min(options.batch_size, n);
+  // Batches cycle through epochs, each a fresh shuffle of 0 … n−1 (not a reshuffle of the last).
+  Batcher batches({&x, 1}, {&y, 1}, {.batch_size = std::min(options.batch_size, x.rows())});
   Rng rng(options.seed);
-  std::vector<std::size_t> order(n);
-  std::size_t position = n;  // forces a shuffle before the first batch
-  Matrix xb, yb;
+  std::size_t b = batches.steps();  // forces a shuffle before the first batch
+  Matrix xb;
 
   LrFinderResult result;
   const double ratio = options.end_lr / options.start_lr;
@@ -87,18 +85,16 @@ LrFinderResult find_learning_rate(Model& model, InputView x, ConstMatrixView y,
   for (std::size_t i = 0; i < options.steps; ++i) {
     const double lr = options.start_lr *
                       std::pow(ratio, static_cast<double>(i) / static_cast<double>(options.steps - 1));
-    if (position >= n) {  // a new epoch: a fresh shuffle
-      std::iota(order.begin(), order.end(), std::size_t{0});
-      rng.shuffle(order);
-      position = 0;
+    if (b == batches.steps()) {  // a new epoch
+      batches.reset_order();
+      batches.shuffle(rng);
+      b = 0;
     }
-    const std::size_t count = std::min(batch, n - position);
-    x.gather(order.data() + position, count, xb);
-    gather_rows(y, order.data() + position, count, yb);
-    position += count;
+    batches.gather(batches.batch_begin(b), batches.batch_rows(b), {&xb, 1});
+    ++b;
 
     model.optimizer().set_learning_rate(lr);
-    const double loss = model.train_on_batch(xb.cview(), yb.cview());
+    const double loss = model.train_on_batch(xb.cview(), batches.batch_targets()[0]);
     if (!std::isfinite(loss)) {
       result.diverged = true;
       break;

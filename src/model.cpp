@@ -28,10 +28,7 @@ std::string snake_case(std::string_view kind) {
   return s;
 }
 
-
-
 }  // namespace
-
 
 Model::Model(ModelOptions options) : Model(std::move(options), true) {}
 
@@ -397,69 +394,6 @@ std::size_t Model::count_trainable_params() const {
 void Model::require_compiled(const char* what) const {
   if (outputs_.empty()) {
     throw Error(where(what) + "model '" + options_.name + "' is not compiled; call compile() first");
-  }
-}
-
-// ---- Data checks ----
-
-void Model::check_data(const char* what, InputSpan xs, TensorSpan ys) const {
-  // Formatted only on the error path: this runs every batch and must not allocate.
-  const auto at = [&] { return where(what); };
-  const bool one_in = input_shapes_.size() == 1, one_out = output_layers_.size() == 1;
-  const auto input_name = [&](std::size_t j) {
-    return one_in ? std::string("x") : "input '" + layers_[input_layers_[j]]->name() + "'";
-  };
-  const auto target_name = [&](std::size_t o) {
-    return one_out ? std::string("y") : "the target of output '" + layers_[output_layers_[o]]->name() + "'";
-  };
-  if (xs.size() != input_shapes_.size()) {
-    throw Error(at() + std::to_string(xs.size()) + " input matrices for a model with " +
-                std::to_string(input_shapes_.size()) + " inputs");
-  }
-  for (std::size_t j = 0; j < xs.size(); ++j) {
-    const std::size_t in = features(input_shapes_[j]);
-    if (xs[j].cols() != in) {
-      throw Error(at() + input_name(j) + " has " + std::to_string(xs[j].cols()) +
-                  " features per sample but the model's input " + format_shape(input_shapes_[j]) + " needs " +
-                  std::to_string(in));
-    }
-    if (xs[j].rows() != xs[0].rows()) {
-      throw Error(at() + input_name(j) + " has " + std::to_string(xs[j].rows()) + " samples but " +
-                  input_name(0) + " has " + std::to_string(xs[0].rows()));
-    }
-  }
-  if (ys.empty()) return;
-  if (ys.size() != output_layers_.size()) {
-    throw Error(at() + std::to_string(ys.size()) + " target matrices for a model with " +
-                std::to_string(output_layers_.size()) + " outputs");
-  }
-  for (std::size_t o = 0; o < ys.size(); ++o) {
-    const ConstMatrixView y = ys[o];
-    const Loss& loss = *outputs_[o].loss;
-    const Shape& out_shape = layers_[output_layers_[o]]->output_shape();
-    if (xs[0].rows() != y.rows()) {
-      throw Error(at() + input_name(0) + " has " + std::to_string(xs[0].rows()) + " samples but " + target_name(o) +
-                  " has " + std::to_string(y.rows()));
-    }
-    if (loss.name() == "sparse_categorical_crossentropy") {
-      // Class indices index the output row: one outside [0, classes) would read past it.
-      const std::size_t classes = features(out_shape);
-      for (std::size_t r = 0; r < y.rows() && y.cols() == 1; ++r) {
-        const Scalar v = y.row(r)[0];
-        if (!(v >= 0 && v < static_cast<Scalar>(classes)) || v != std::floor(v)) {
-          const bool whole = v == std::floor(v) && std::abs(v) < Scalar(1e15);
-          throw Error(at() + (one_out ? "y" : target_name(o)) + "[" + std::to_string(r) + "] = " +
-                      (whole ? std::to_string(static_cast<long long>(v)) : std::to_string(v)) +
-                      " is not a class index in [0, " + std::to_string(classes) + ")");
-        }
-      }
-    }
-    const std::size_t want = loss.target_cols(features(out_shape));
-    if (y.cols() != want) {
-      throw Error(at() + target_name(o) + " has " + std::to_string(y.cols()) + " columns but loss '" +
-                  std::string(loss.name()) + "' with output " + format_shape(out_shape) + " needs " +
-                  std::to_string(want));
-    }
   }
 }
 

@@ -199,4 +199,20 @@ void Model::group_end(ProcessGroup& group) {
   }
 }
 
+void Model::group_agree_on_stop(ProcessGroup& group, TrainContext& ctx) {
+  double stop = ctx.stop_training ? 1.0 : 0.0;
+  group.sum_doubles({&stop, 1});
+  ctx.stop_training = stop > 0;
+}
+
+void Model::group_share_logs(ProcessGroup& group, Logs& logs) {
+  // Every process has the same weights and data, so the same logs; rank 0's, to be sure that
+  // every callback decides alike.
+  std::vector<double> values;
+  for (const auto& [key, value] : logs) values.push_back(value);
+  group.broadcast_doubles(values);
+  std::size_t k = 0;
+  for (auto& [key, value] : logs) value = values[k++];
+}
+
 }  // namespace mlp

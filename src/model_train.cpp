@@ -3,10 +3,10 @@
 // train_on_batch, fit (with validation, callbacks and resume), evaluate and predict. Building and
 // compiling the graph are in src/model.cpp.
 #include <algorithm>
-#include <cmath>
-#include <numeric>
 
-#include "mlp/callbacks/progbar_logger.hpp"
+#include "argument_checks.hpp"
+#include "mlp/batcher.hpp"
+#include "mlp/callback_list.hpp"
 #include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/model.hpp"
@@ -15,19 +15,6 @@
 #include "model_detail.hpp"
 
 namespace mlp {
-namespace {
-
-// Class index of row r of a target: argmax of a one-hot row, the value of a sparse (N, 1) row, or
-// 0/1 for a single binary column.
-std::size_t class_of(ConstMatrixView y, std::size_t r, bool sparse) {
-  const Scalar* row = y.row(r);
-  if (y.cols() == 1) {
-    return sparse ? static_cast<std::size_t>(row[0]) : (row[0] >= Scalar(0.5) ? 1 : 0);
-  }
-  return static_cast<std::size_t>(std::max_element(row, row + y.cols()) - row);
-}
-
-}  // namespace
 
 // ---- Forward and backward ----
 
@@ -197,9 +184,9 @@ double Model::train_on_batch_impl(InputSpan xs, TensorSpan ys, std::span<const S
   check_data("train_on_batch", xs, ys);
   const std::size_t n = xs[0].rows();
   if (n == 0) throw Error(where("train_on_batch") + "empty batch");
+  // The prefix is formatted only on the error path: this runs every batch and must not allocate.
   if (!sample_weight.empty() && sample_weight.size() != n) {
-    throw Error(where("train_on_batch") + "sample_weight has " + std::to_string(sample_weight.size()) +
-                " values for " + std::to_string(n) + " samples");
+    detail::check_sample_weight(where("train_on_batch"), sample_weight, n);
   }
   reset_metrics();
   const ScopedFlushDenormals flush_denormals;
@@ -210,222 +197,121 @@ double Model::train_on_batch_impl(InputSpan xs, TensorSpan ys, std::span<const S
 
 // ---- fit ----
 
-void Model::make_sample_weights(ConstMatrixView y, std::span<const Scalar> base,
-                                const std::map<std::size_t, double>& class_weight,
-                                std::vector<Scalar>& out) const {
-  out.clear();
-  if (base.empty() && class_weight.empty()) return;
-  out.assign(y.rows(), Scalar(1));
-  if (!base.empty()) std::copy(base.begin(), base.end(), out.begin());
-  if (class_weight.empty()) return;
-  const bool sparse = y.cols() == 1 && features(output_shape()) > 1;
-  for (std::size_t r = 0; r < y.rows(); ++r) {
-    const std::size_t cls = class_of(y, r, sparse);
-    const auto it = class_weight.find(cls);
-    if (it != class_weight.end()) out[r] *= static_cast<Scalar>(it->second);
-  }
-}
-
+// Keras' fit loop (mlp/callback.hpp has the hook order); the data, its order and weights are the
+// Batcher's, the hooks the CallbackList's.
 History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
-                   const std::vector<Callback*>& callbacks) {
+                        const std::vector<Callback*>& callbacks) {
   ensure_ready("fit", xs);
   check_data("fit", xs, ys);
-  const std::string at = where("fit");
-  if (opt.batch_size == 0) throw Error(at + "batch_size must be positive, got 0");
-  if (opt.epochs < 0 || opt.initial_epoch < 0 || opt.initial_epoch > opt.epochs) {
-    throw Error(at + "need 0 <= initial_epoch <= epochs, got initial_epoch " + std::to_string(opt.initial_epoch) +
-                " and epochs " + std::to_string(opt.epochs));
-  }
-  if (!(opt.validation_split >= 0 && opt.validation_split < 1)) {
-    throw Error(at + "validation_split must be in [0, 1), got " + std::to_string(opt.validation_split));
-  }
-  const std::size_t n_all = xs[0].rows();
-  if (!opt.sample_weight.empty() && opt.sample_weight.size() != n_all) {
-    throw Error(at + "sample_weight has " + std::to_string(opt.sample_weight.size()) + " values for " +
-                std::to_string(n_all) + " samples");
-  }
-  if (opt.validation_x.has_value() != opt.validation_y.has_value() ||
-      opt.validation_inputs.empty() != opt.validation_targets.empty()) {
-    throw Error(at + "validation inputs and targets must be given together");
-  }
-  if (!opt.class_weight.empty() && outputs_.size() != 1) {
-    throw Error(at + "class_weight needs a model with one output; model '" + options_.name + "' has " +
-                std::to_string(outputs_.size()));
-  }
-
-  // Validation data: explicit, or the last fraction of the samples before shuffling (Keras).
-  std::size_t n_train = n_all;
-  Inputs val_xs;
-  Tensors val_ys;
+  check_fit_options(xs, opt);
+  BatcherOptions data{.batch_size = opt.batch_size, .validation_split = opt.validation_split,
+                      .sample_weight = opt.sample_weight, .class_weight = opt.class_weight,
+                      .error_prefix = where("fit")};
   if (opt.validation_x) {
-    val_xs = {*opt.validation_x};
-    val_ys = {*opt.validation_y};
+    data.validation_inputs = {*opt.validation_x};
+    data.validation_targets = {*opt.validation_y};
   } else if (!opt.validation_inputs.empty()) {
-    val_xs = opt.validation_inputs;
-    val_ys = opt.validation_targets;
+    data.validation_inputs = opt.validation_inputs;
+    data.validation_targets = opt.validation_targets;
   }
-  if (!val_xs.empty()) {
-    check_data("fit (validation data)", val_xs, val_ys);
-  } else if (opt.validation_split > 0) {
-    n_train = static_cast<std::size_t>(std::floor(static_cast<double>(n_all) * (1.0 - opt.validation_split)));
-    if (n_all - n_train == 0) {
-      throw Error(at + "validation_split " + std::to_string(opt.validation_split) + " of " + std::to_string(n_all) +
-                  " samples leaves no validation sample");
-    }
-    for (const InputView& x : xs) val_xs.push_back(x.row_range(n_train, n_all - n_train));
-    for (ConstMatrixView y : ys) val_ys.push_back(y.row_range(n_train, n_all - n_train));
-  }
-  if (n_train == 0) throw Error(at + "no training samples");
-  Inputs train_xs;
-  Tensors train_ys;
-  for (const InputView& x : xs) train_xs.push_back(x.row_range(0, n_train));
-  for (ConstMatrixView y : ys) train_ys.push_back(y.row_range(0, n_train));
-
-  std::vector<Scalar> all_weights;
-  make_sample_weights(train_ys[0], opt.sample_weight.empty() ? opt.sample_weight : opt.sample_weight.first(n_train),
-                      opt.class_weight, all_weights);
-  std::span<const Scalar> val_weights;
-  if (opt.validation_x || !opt.validation_inputs.empty()) {
-    // explicit validation data carries no sample weights
-  } else if (!opt.sample_weight.empty() && !val_xs.empty()) {
-    val_weights = opt.sample_weight.subspan(n_train);
-  }
+  data.sparse_labels = !opt.class_weight.empty() && !ys.empty() && ys[0].cols() == 1 && features(output_shape()) > 1;
+  Batcher batches(xs, ys, std::move(data));
 
   const ScopedFlushDenormals flush_denormals;
-  // As in Keras: the progress bar first, History last (it records the logs as the other
-  // callbacks left them: ReduceLROnPlateau adds "learning_rate").
   History history;
-  std::vector<Callback*> hooks;
-  std::optional<ProgbarLogger> progbar;
-  if (opt.out != nullptr && opt.verbose > 0) hooks.push_back(&progbar.emplace(*opt.out, opt.verbose));
-  hooks.insert(hooks.end(), callbacks.begin(), callbacks.end());
-  hooks.push_back(&history);
+  CallbackList hooks(callbacks, history, opt.out, opt.verbose);
+  TrainContext ctx{.model = this, .epochs = opt.epochs, .steps = batches.steps(), .history = &history,
+                   .callbacks = &callbacks, .shuffle_order = &batches.order()};
+  LossTracker losses;
 
-  std::vector<std::size_t> order(n_train);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  TrainContext ctx;
-  ctx.model = this;
-  ctx.epochs = opt.epochs;
-  ctx.steps = (n_train + opt.batch_size - 1) / opt.batch_size;
-  ctx.history = &history;
-  ctx.callbacks = &callbacks;
-  ctx.shuffle_order = &order;
-  std::vector<Scalar> batch_w;
-  batch_y_.resize(train_ys.size());
-  Tensors batch_ys(train_ys.size());
-  std::vector<double> output_loss_sums(outputs_.size());
-  const bool several = outputs_.size() > 1;
-
-  for (Callback* c : hooks) c->on_train_begin(ctx);
+  hooks.on_train_begin(ctx);
   int first_epoch = opt.initial_epoch;
   if (ctx.resume) {
-    resume(*ctx.resume, callbacks, order, history);
+    resume(*ctx.resume, callbacks, batches, history);
     first_epoch = ctx.resume->epoch;
     ctx.stop_training = ctx.resume->stopped;
   }
   ProcessGroup* const group = opt.group;
-  if (group != nullptr) group_begin(*group, train_xs, train_ys, all_weights);
-  // The stop flag of any process stops every process (an interrupt may reach them at different
-  // batches).
-  const auto agree_on_stop = [&] {
-    if (group == nullptr) return;
-    double stop = ctx.stop_training ? 1.0 : 0.0;
-    group->sum_doubles({&stop, 1});
-    ctx.stop_training = stop > 0;
-  };
+  if (group != nullptr) group_begin(*group, batches.train_inputs(), batches.train_targets(), batches.train_weights());
   for (ctx.epoch = first_epoch; ctx.epoch < opt.epochs && !ctx.stop_training; ++ctx.epoch) {
-    if (opt.shuffle) shuffle_rng_.shuffle(order);
-    reset_metrics();
+    if (opt.shuffle) batches.shuffle(shuffle_rng_);
     ctx.epoch_cut_short = false;
-    ctx.logs.clear();
-    ctx.logs["loss"] = 0;
-    for (const auto& s : outputs_) {
-      if (several) ctx.logs[s.prefix + "loss"] = 0;
-      for (const auto& m : s.metrics) ctx.logs[m->name()] = 0;
-    }
-    std::fill(output_loss_sums.begin(), output_loss_sums.end(), 0.0);
-    for (Callback* c : hooks) c->on_epoch_begin(ctx);
-
-    double loss_sum = 0;
-    std::size_t seen = 0;
+    begin_epoch_logs(ctx.logs);
+    losses.reset(outputs_.size());
+    hooks.on_epoch_begin(ctx);
     for (ctx.batch = 0; ctx.batch < ctx.steps; ++ctx.batch) {
-      for (Callback* c : hooks) c->on_train_batch_begin(ctx);
-      const std::size_t begin = ctx.batch * opt.batch_size;
-      const std::size_t count = std::min(opt.batch_size, n_train - begin);
-      // This process's rows of the batch: all of them, or its shard [lo, lo + rows) in a group.
-      std::size_t lo = begin, rows = count;
-      bool empty_shard = false;
-      if (group != nullptr) {
-        const auto r = static_cast<std::size_t>(group->rank()), p = static_cast<std::size_t>(group->size());
-        lo = begin + count * r / p;
-        rows = begin + count * (r + 1) / p - lo;
-        if (rows == 0) {
-          // A batch smaller than the group: compute its first row with weight 0, so that this
-          // process draws the batch's dropout keys too and its generators stay in step.
-          empty_shard = true;
-          lo = begin;
-          rows = 1;
-        }
-      }
-      resize_buffers(rows);
-      for (std::size_t j = 0; j < train_xs.size(); ++j) {
-        train_xs[j].gather(order.data() + lo, rows, inputs_[j]);
-      }
-      for (std::size_t o = 0; o < train_ys.size(); ++o) {
-        gather_rows(train_ys[o], order.data() + lo, rows, batch_y_[o]);
-        batch_ys[o] = batch_y_[o];
-      }
-      batch_w.resize(all_weights.empty() ? 0 : rows);
-      for (std::size_t r = 0; r < batch_w.size(); ++r) batch_w[r] = all_weights[order[lo + r]];
-      const double batch_loss = group != nullptr ? group_train_step(*group, batch_ys, batch_w, empty_shard ? 0 : rows, lo - begin, count)
-                                                 : train_step(batch_ys, batch_w, count);
-      // The epoch's loss is the mean of batch losses weighted by batch size (Keras' tracker).
-      loss_sum += batch_loss * static_cast<double>(count);
-      seen += count;
-      ctx.logs["loss"] = loss_sum / static_cast<double>(seen);
-      for (std::size_t o = 0; several && o < outputs_.size(); ++o) {
-        output_loss_sums[o] += outputs_[o].last_loss * static_cast<double>(count);
-        ctx.logs[outputs_[o].prefix + "loss"] = output_loss_sums[o] / static_cast<double>(seen);
-      }
+      hooks.on_train_batch_begin(ctx);
+      const double loss = fit_step(batches, ctx.batch, group);
+      losses.add(loss, outputs_, batches.batch_rows(ctx.batch));
+      losses.write(ctx.logs, outputs_);
       metric_logs(ctx.logs);
-      for (Callback* c : hooks) c->on_train_batch_end(ctx);
-      agree_on_stop();
+      hooks.on_train_batch_end(ctx);
+      if (group != nullptr) group_agree_on_stop(*group, ctx);
       if (ctx.stop_training) {
         ctx.epoch_cut_short = ctx.batch + 1 < ctx.steps;
         break;
       }
     }
     if (group != nullptr) group_average_state(*group);
-    if (!val_xs.empty()) {
-      const Logs val = evaluate_impl(val_xs, val_ys, {.batch_size = opt.batch_size, .sample_weight = val_weights});
+    if (batches.has_validation()) {
+      const Logs val = evaluate_impl(batches.validation_inputs(), batches.validation_targets(),
+                                     {.batch_size = opt.batch_size, .sample_weight = batches.validation_weights()});
       for (const auto& [key, value] : val) ctx.logs["val_" + key] = value;
     }
-    if (group != nullptr) {
-      // Every process has the same weights and data, so the same logs; rank 0's, to be sure that
-      // every callback decides alike.
-      std::vector<double> values;
-      for (const auto& [key, value] : ctx.logs) values.push_back(value);
-      group->broadcast_doubles(values);
-      std::size_t k = 0;
-      for (auto& [key, value] : ctx.logs) value = values[k++];
-    }
-    for (Callback* c : hooks) c->on_epoch_end(ctx);
-    agree_on_stop();
+    if (group != nullptr) group_share_logs(*group, ctx.logs);
+    hooks.on_epoch_end(ctx);
+    if (group != nullptr) group_agree_on_stop(*group, ctx);
   }
   if (group != nullptr) group_end(*group);
-  for (Callback* c : hooks) c->on_train_end(ctx);
+  hooks.on_train_end(ctx);
   return history;
 }
 
-void Model::resume(const TrainingState& state, const std::vector<Callback*>& callbacks,
-                   std::vector<std::size_t>& order, History& history) {
+void Model::begin_epoch_logs(Logs& logs) {
+  reset_metrics();
+  logs.clear();
+  logs["loss"] = 0;
+  for (const auto& s : outputs_) {
+    if (outputs_.size() > 1) logs[s.prefix + "loss"] = 0;
+    for (const auto& m : s.metrics) logs[m->name()] = 0;
+  }
+}
+
+double Model::fit_step(Batcher& batches, std::size_t b, ProcessGroup* group) {
+  const std::size_t begin = batches.batch_begin(b), count = batches.batch_rows(b);
+  if (group == nullptr) {
+    resize_buffers(count);
+    batches.gather(begin, count, inputs_);
+    return train_step(batches.batch_targets(), batches.batch_weights(), count);
+  }
+  // This process's shard [lo, lo + rows) of the batch.
+  const auto r = static_cast<std::size_t>(group->rank()), p = static_cast<std::size_t>(group->size());
+  std::size_t lo = begin + count * r / p;
+  std::size_t rows = begin + count * (r + 1) / p - lo;
+  const bool empty_shard = rows == 0;
+  if (empty_shard) {
+    // A batch smaller than the group: compute its first row with weight 0, so that this process
+    // draws the batch's dropout keys too and its generators stay in step.
+    lo = begin;
+    rows = 1;
+  }
+  resize_buffers(rows);
+  batches.gather(lo, rows, inputs_);
+  return group_train_step(*group, batches.batch_targets(), batches.batch_weights(), empty_shard ? 0 : rows,
+                          lo - begin, count);
+}
+
+// Checkpoint resume (TrainContext::resume): the shuffle order, the callbacks' states and the
+// history of the saved run.
+void Model::resume(const TrainingState& state, const std::vector<Callback*>& callbacks, Batcher& batches,
+                   History& history) {
   const std::string at = where("fit") + "cannot resume: ";
-  if (state.shuffle_order.size() != order.size()) {
+  if (state.shuffle_order.size() != batches.size()) {
     throw Error(at + "the checkpoint was trained on " + std::to_string(state.shuffle_order.size()) +
-                " samples, this data has " + std::to_string(order.size()) + " training samples");
+                " samples, this data has " + std::to_string(batches.size()) + " training samples");
   }
   for (std::size_t i : state.shuffle_order) {
-    if (i >= order.size()) throw Error(at + "the checkpoint's sample order is corrupt");
+    if (i >= batches.size()) throw Error(at + "the checkpoint's sample order is corrupt");
   }
   // Stateless callbacks (progress output, TerminateOnNaN) may come and go; the ones with state
   // must be the same kinds in the same order.
@@ -445,7 +331,7 @@ void Model::resume(const TrainingState& state, const std::vector<Callback*>& cal
                 ", this run's callbacks with state are " + list(kinds));
   }
   for (std::size_t i = 0; i < stateful.size(); ++i) stateful[i]->load_state(state.callbacks[i]);
-  order = state.shuffle_order;
+  batches.set_order(state.shuffle_order);
   history.epoch = state.history.epoch;
   history.history = state.history.history;
 }
@@ -455,19 +341,12 @@ void Model::resume(const TrainingState& state, const std::vector<Callback*>& cal
 Logs Model::evaluate_impl(InputSpan xs, TensorSpan ys, const EvaluateOptions& opt) {
   ensure_ready("evaluate", xs);
   check_data("evaluate", xs, ys);
-  const std::string at = where("evaluate");
-  if (opt.batch_size == 0) throw Error(at + "batch_size must be positive, got 0");
+  check_evaluate_options(xs, opt);
   const std::size_t n = xs[0].rows();
-  if (n == 0) throw Error(at + "no samples");
-  if (!opt.sample_weight.empty() && opt.sample_weight.size() != n) {
-    throw Error(at + "sample_weight has " + std::to_string(opt.sample_weight.size()) + " values for " +
-                std::to_string(n) + " samples");
-  }
   reset_metrics();
-  const bool several = outputs_.size() > 1;
-  std::vector<double> output_sums(outputs_.size(), 0.0);
+  LossTracker losses;
+  losses.reset(outputs_.size());
   Tensors targets(ys.size());
-  double loss_sum = 0;
   for (std::size_t begin = 0; begin < n; begin += opt.batch_size) {
     const std::size_t count = std::min(opt.batch_size, n - begin);
     resize_buffers(count);
@@ -475,14 +354,11 @@ Logs Model::evaluate_impl(InputSpan xs, TensorSpan ys, const EvaluateOptions& op
     forward_batch(count, Mode::kInference);
     for (std::size_t o = 0; o < ys.size(); ++o) targets[o] = ys[o].row_range(begin, count);
     const auto w = opt.sample_weight.empty() ? opt.sample_weight : opt.sample_weight.subspan(begin, count);
-    loss_sum += batch_loss(targets, w, count) * static_cast<double>(count);
-    for (std::size_t o = 0; o < outputs_.size(); ++o) output_sums[o] += outputs_[o].last_loss * static_cast<double>(count);
+    losses.add(batch_loss(targets, w, count), outputs_, count);
     update_metrics(targets, w, count);
   }
-  Logs logs{{"loss", loss_sum / static_cast<double>(n)}};
-  for (std::size_t o = 0; several && o < outputs_.size(); ++o) {
-    logs[outputs_[o].prefix + "loss"] = output_sums[o] / static_cast<double>(n);
-  }
+  Logs logs;
+  losses.write(logs, outputs_);
   metric_logs(logs);
   return logs;
 }

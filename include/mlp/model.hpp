@@ -44,6 +44,7 @@
 
 namespace mlp {
 
+class Batcher;
 class InputLayer;
 class ProcessGroup;
 
@@ -249,7 +250,8 @@ class Model {
   std::string where(const char* what) const;
 
  private:
-  struct OutputSlot;  // per output: loss, weight, metrics (model.cpp)
+  struct OutputSlot;   // per output: loss, weight, metrics (model_detail.hpp)
+  struct LossTracker;  // the running loss means of fit and evaluate (model_detail.hpp)
   History fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& options, const std::vector<Callback*>& callbacks);
   Logs evaluate_impl(InputSpan xs, TensorSpan ys, const EvaluateOptions& options);
   std::vector<Matrix> predict_impl(InputSpan xs, std::size_t batch_size);
@@ -260,7 +262,10 @@ class Model {
   void finish_build();
   void prepare();
   void ensure_ready(const char* what, InputSpan xs);
+  // Argument checks (src/model_checks.cpp).
   void check_data(const char* what, InputSpan xs, TensorSpan ys) const;
+  void check_fit_options(InputSpan xs, const FitOptions& options) const;
+  void check_evaluate_options(InputSpan xs, const EvaluateOptions& options) const;
   void resize_buffers(std::size_t rows);
   /// Runs every layer on the input buffers (already filled) for the first `rows` rows.
   void forward_batch(std::size_t rows, Mode mode);
@@ -269,10 +274,14 @@ class Model {
   double batch_loss(TensorSpan ys, std::span<const Scalar> weights, std::size_t rows);
   void backward_batch(TensorSpan ys, std::span<const Scalar> weights, std::size_t rows);
   double train_step(TensorSpan ys, std::span<const Scalar> weights, std::size_t rows);
+  /// fit's step on batch b of `batches` (this process's shard of it in a group); its loss.
+  double fit_step(Batcher& batches, std::size_t b, ProcessGroup* group);
+  /// fit's logs at an epoch's start: every key the epoch will log, at 0.
+  void begin_epoch_logs(Logs& logs);
   void update_metrics(TensorSpan ys, std::span<const Scalar> weights, std::size_t rows);
   void reset_metrics();
   void metric_logs(Logs& logs) const;
-  void resume(const TrainingState& state, const std::vector<Callback*>& callbacks, std::vector<std::size_t>& order,
+  void resume(const TrainingState& state, const std::vector<Callback*>& callbacks, Batcher& batches,
               History& history);
   // Data-parallel fit (FitOptions::group; src/model_group.cpp).
   void group_begin(ProcessGroup& group, InputSpan xs, TensorSpan ys, std::span<const Scalar> weights);
@@ -280,9 +289,10 @@ class Model {
                           std::size_t offset, std::size_t batch_rows);
   void group_average_state(ProcessGroup& group);
   void group_end(ProcessGroup& group);
-  void make_sample_weights(ConstMatrixView y, std::span<const Scalar> base,
-                           const std::map<std::size_t, double>& class_weight,
-                           std::vector<Scalar>& out) const;
+  /// ctx.stop_training ← whether any process's is set (an interrupt may reach them at different batches).
+  static void group_agree_on_stop(ProcessGroup& group, TrainContext& ctx);
+  /// ctx.logs ← rank 0's, so that every callback decides alike.
+  static void group_share_logs(ProcessGroup& group, Logs& logs);
 
   ModelOptions options_;
   bool functional_ = false;
@@ -309,7 +319,6 @@ class Model {
   std::vector<char> grad_filled_;      // per layer, during backward: grads_[i] holds a contribution
   std::vector<std::vector<ConstMatrixView>> in_views_;  // per layer, reused by forward/backward
   std::vector<std::vector<MatrixView>> dx_views_;
-  std::vector<Matrix> batch_y_;
   std::vector<Scalar> loss_scratch_;
   // Data-parallel fit: the trainable parameters, the fused gradient buffer, the metrics' state,
   // and the loss and metric sums of one step (sized by group_begin).
