@@ -24,6 +24,11 @@ std::size_t class_of(ConstMatrixView y, std::size_t r, bool sparse) {
 
 }  // namespace
 
+std::size_t Batcher::training_count(std::size_t n, double validation_split) {
+  if (validation_split <= 0) return n;
+  return static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1.0 - validation_split)));
+}
+
 Batcher::Batcher(InputSpan xs, std::span<const ConstMatrixView> ys, BatcherOptions options)
     : options_(std::move(options)) {
   const std::string& at = options_.error_prefix;
@@ -48,7 +53,7 @@ Batcher::Batcher(InputSpan xs, std::span<const ConstMatrixView> ys, BatcherOptio
     val_xs_ = options_.validation_inputs;
     val_ys_ = options_.validation_targets;
   } else if (options_.validation_split > 0) {
-    n_train = static_cast<std::size_t>(std::floor(static_cast<double>(n_all) * (1.0 - options_.validation_split)));
+    n_train = training_count(n_all, options_.validation_split);
     if (n_all - n_train == 0) {
       throw Error(at + "validation_split " + std::to_string(options_.validation_split) + " of " +
                   std::to_string(n_all) + " samples leaves no validation sample");

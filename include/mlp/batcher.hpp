@@ -56,6 +56,9 @@ class Batcher {
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
+  /// T for N samples and a validation_split (Keras: the first ⌊N·(1 − split)⌋ are trained on).
+  static std::size_t training_count(std::size_t n, double validation_split);
+
   std::size_t size() const { return order_.size(); }  // T, the training samples
   std::size_t batch_size() const { return options_.batch_size; }
   /// Batches per epoch: ⌈T / batch_size⌉ (the last one may be smaller).

@@ -2,7 +2,9 @@
 #pragma once
 // Umbrella header: everything a program needs to build, train and evaluate a model.
 #include "mlp/activation.hpp"
+#include "mlp/batcher.hpp"
 #include "mlp/callback.hpp"
+#include "mlp/callback_list.hpp"
 #include "mlp/checkpoint.hpp"
 #include "mlp/callbacks/backup_and_restore.hpp"
 #include "mlp/callbacks/csv_logger.hpp"

@@ -28,6 +28,7 @@
 #include "callbacks_config.hpp"
 #include "commands.hpp"
 #include "distributed.hpp"
+#include "mlp/batcher.hpp"
 #include "mlp/callbacks/backup_and_restore.hpp"
 #include "mlp/callbacks/progbar_logger.hpp"
 #include "mlp/checkpoint.hpp"
@@ -215,8 +216,7 @@ class TrainRun {
                       group_->size(), batch_size / static_cast<std::size_t>(group_->size()), batch_size,
                       model_->count_trainable_params(), model_->count_trainable_params() * sizeof(Scalar)));
     }
-    const auto n_train = static_cast<std::size_t>(
-        std::floor(static_cast<double>(data_.x_train.rows()) * (1.0 - config_.fit.validation_split)));
+    const std::size_t n_train = Batcher::training_count(data_.x_train.rows(), config_.fit.validation_split);
     if (primary_ && batch_size > n_train && n_train > 0) {
       // Keras allows it (one batch per epoch); it is usually a mistake, so say so.
       warn(fmt::format(
