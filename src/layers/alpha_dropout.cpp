@@ -89,18 +89,6 @@ nlohmann::json AlphaDropout::config() const {
 
 // ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
 
-namespace {
-
-std::unique_ptr<Layer> from_config(ConfigObject& c) {
-  const double rate = c.get_double("rate", 0);
-  registry::fixed_key(c, "noise_shape", nullptr);
-  const auto seed = registry::read_seed(c);
-  registry::require(c, "rate", "the fraction of inputs to drop, in [0, 1)");
-  return std::make_unique<AlphaDropout>(AlphaDropout::Options{.rate = rate, .seed = seed});
-}
-
-}  // namespace
-
-registry::LayerRow alpha_dropout_row() { return {"AlphaDropout", &from_config}; }
+registry::LayerRow alpha_dropout_row() { return {"AlphaDropout", &registry::dropout_from_config<AlphaDropout>}; }
 
 }  // namespace mlp

@@ -78,18 +78,6 @@ nlohmann::json Dropout::config() const {
 
 // ---- config reader (the table is src/registry/layers.cpp) ---------------------------------------
 
-namespace {
-
-std::unique_ptr<Layer> from_config(ConfigObject& c) {
-  const double rate = c.get_double("rate", 0);
-  registry::fixed_key(c, "noise_shape", nullptr);
-  const auto seed = registry::read_seed(c);
-  registry::require(c, "rate", "the fraction of inputs to drop, in [0, 1)");
-  return std::make_unique<Dropout>(Dropout::Options{.rate = rate, .seed = seed});
-}
-
-}  // namespace
-
-registry::LayerRow dropout_row() { return {"Dropout", &from_config}; }
+registry::LayerRow dropout_row() { return {"Dropout", &registry::dropout_from_config<Dropout>}; }
 
 }  // namespace mlp

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../serialize_detail.hpp"
+#include "mlp/config.hpp"
 
 namespace mlp {
 
@@ -98,6 +99,16 @@ void require(ConfigObject& c, std::string_view key, const std::string& what);
 void fixed_key(ConfigObject& c, std::string_view key, const nlohmann::json& only);
 /// "seed": absent or null → nullopt; else a non-negative integer.
 std::optional<std::uint64_t> read_seed(ConfigObject& c);
+
+/// The config reader of Dropout and AlphaDropout (the same keys: rate, noise_shape null, seed).
+template <class DropoutLayer>
+std::unique_ptr<Layer> dropout_from_config(ConfigObject& c) {
+  const double rate = c.get_double("rate", 0);
+  fixed_key(c, "noise_shape", nullptr);
+  const auto seed = read_seed(c);
+  require(c, "rate", "the fraction of inputs to drop, in [0, 1)");
+  return std::make_unique<DropoutLayer>(typename DropoutLayer::Options{.rate = rate, .seed = seed});
+}
 
 }  // namespace registry
 }  // namespace mlp
