@@ -44,14 +44,14 @@ void BM_gemm(benchmark::State& state) {
 // gradient dz·Wᵀ for the 784→256, 256→256 and 256→10 layers.
 BENCHMARK(BM_gemm)
     ->ArgNames({"M", "N", "K", "trans"})
-    ->Args({128, 256, 784, 0})    // layer 1 forward
-    ->Args({784, 256, 128, 1})    // layer 1 dW
-    ->Args({128, 256, 256, 0})    // layer 2 forward
-    ->Args({256, 256, 128, 1})    // layer 2 dW
-    ->Args({128, 256, 256, 2})    // layer 2 dx
-    ->Args({128, 10, 256, 0})     // layer 3 forward
-    ->Args({256, 10, 128, 1})     // layer 3 dW
-    ->Args({128, 256, 10, 2})     // layer 3 dx
+    ->Args({128, 256, 784, 0})     // layer 1 forward
+    ->Args({784, 256, 128, 1})     // layer 1 dW
+    ->Args({128, 256, 256, 0})     // layer 2 forward
+    ->Args({256, 256, 128, 1})     // layer 2 dW
+    ->Args({128, 256, 256, 2})     // layer 2 dx
+    ->Args({128, 10, 256, 0})      // layer 3 forward
+    ->Args({256, 10, 128, 1})      // layer 3 dW
+    ->Args({128, 256, 10, 2})      // layer 3 dx
     ->Args({2048, 2048, 2048, 0})  // large square: the library's limit on this machine
     ->UseRealTime();
 

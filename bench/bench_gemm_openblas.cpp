@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // oneDNN (mlp::gemm) against OpenBLAS (cblas_sgemm) on the reference model's batch-128 shapes, a
-// 2048-wide layer's three products at batch 128, and 2048³, back to back in one run. Built only when Debian's OpenMP OpenBLAS is installed; see
-// bench/gemm_libraries.sh. OpenBLAS picks its kernels from OPENBLAS_CORETYPE when set: the
+// 2048-wide layer's three products at batch 128, and 2048³, back to back in one run. Built only when Debian's OpenMP
+// OpenBLAS is installed; see bench/gemm_libraries.sh. OpenBLAS picks its kernels from OPENBLAS_CORETYPE when set: the
 // script runs it with the environment as it is and with SkylakeX kernels forced.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
@@ -36,8 +36,8 @@ void BM_sgemm(benchmark::State& state) {
     if constexpr (kOpenBlas) {
       cblas_sgemm(CblasRowMajor, trans == Trans::kA ? CblasTrans : CblasNoTrans,
                   trans == Trans::kB ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
-                  static_cast<int>(k), 1.0f, a.data(), static_cast<int>(a.cols()), b.data(),
-                  static_cast<int>(b.cols()), 0.0f, c.data(), static_cast<int>(n));
+                  static_cast<int>(k), 1.0f, a.data(), static_cast<int>(a.cols()), b.data(), static_cast<int>(b.cols()),
+                  0.0f, c.data(), static_cast<int>(n));
     } else {
       mlp::gemm(a, b, c, trans);
     }
@@ -48,8 +48,8 @@ void BM_sgemm(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   if constexpr (kOpenBlas) {
     const char* core = std::getenv("OPENBLAS_CORETYPE");
-    state.SetLabel(std::string("OpenBLAS ") + openblas_get_corename() + " (OPENBLAS_CORETYPE=" +
-                   (core ? core : "unset") + ")");
+    state.SetLabel(std::string("OpenBLAS ") + openblas_get_corename() +
+                   " (OPENBLAS_CORETYPE=" + (core ? core : "unset") + ")");
   } else {
     state.SetLabel(mlp::gemm_backend());
   }
@@ -58,16 +58,16 @@ void BM_sgemm(benchmark::State& state) {
 void shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"M", "N", "K", "trans"});
   for (const auto& args : std::vector<std::vector<std::int64_t>>{{128, 256, 784, 0},
-                                                                  {784, 256, 128, 1},
-                                                                  {128, 256, 256, 0},
-                                                                  {256, 256, 128, 1},
-                                                                  {128, 256, 256, 2},
-                                                                  // a 2048-wide hidden layer at batch 128:
-                                                                  // forward, weight and input gradient
-                                                                  {128, 2048, 2048, 0},
-                                                                  {2048, 2048, 128, 1},
-                                                                  {128, 2048, 2048, 2},
-                                                                  {2048, 2048, 2048, 0}}) {
+                                                                 {784, 256, 128, 1},
+                                                                 {128, 256, 256, 0},
+                                                                 {256, 256, 128, 1},
+                                                                 {128, 256, 256, 2},
+                                                                 // a 2048-wide hidden layer at batch 128:
+                                                                 // forward, weight and input gradient
+                                                                 {128, 2048, 2048, 0},
+                                                                 {2048, 2048, 128, 1},
+                                                                 {128, 2048, 2048, 2},
+                                                                 {2048, 2048, 2048, 0}}) {
     b->Args(args);
   }
   b->UseRealTime();

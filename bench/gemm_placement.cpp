@@ -24,7 +24,8 @@ constexpr std::size_t kPage = 4096;
 // `count` floats starting `offset` bytes past a page boundary, filled with uniform [-1, 1).
 struct Placed {
   Placed(std::size_t count, std::size_t offset, std::uint64_t seed)
-      : base(static_cast<Scalar*>(std::aligned_alloc(kPage, (count * sizeof(Scalar) + offset + kPage) / kPage * kPage))),
+      : base(
+            static_cast<Scalar*>(std::aligned_alloc(kPage, (count * sizeof(Scalar) + offset + kPage) / kPage * kPage))),
         data(base + offset / sizeof(Scalar)) {
     if (base == nullptr) throw Error("out of memory");
     Rng rng(seed);

@@ -38,8 +38,8 @@ int main(int argc, char** argv) try {
   const InputView x_train(train_images, 1.0 / 255), x_test(test_images, 1.0 / 255);
   const Matrix y_train = one_hot(read_idx(find(dir, prefix + "train-labels-idx1-ubyte")), 10);
   const Matrix y_test = one_hot(read_idx(find(dir, prefix + "t10k-labels-idx1-ubyte")), 10);
-  std::printf("train %zu images, test %zu images, %d threads, GEMM: %s\n", x_train.rows(), x_test.rows(),
-              num_threads(), gemm_backend());
+  std::printf("train %zu images, test %zu images, %d threads, GEMM: %s\n", x_train.rows(), x_test.rows(), num_threads(),
+              gemm_backend());
 
   Sequential model({.seed = seed});
   add_reference_mnist_layers(model);
@@ -50,8 +50,7 @@ int main(int argc, char** argv) try {
   model.fit(x_train, y_train, {.batch_size = 128, .epochs = epochs, .verbose = 2, .out = &std::cout});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Logs test = model.evaluate(x_test, y_test, {.batch_size = 128});
-  std::printf("training: %.2f s, %.0f samples/s\n", seconds,
-              static_cast<double>(x_train.rows()) * epochs / seconds);
+  std::printf("training: %.2f s, %.0f samples/s\n", seconds, static_cast<double>(x_train.rows()) * epochs / seconds);
   std::printf("test loss %.4f\ntest accuracy %.4f\n", test.at("loss"), test.at("accuracy"));
   return 0;
 } catch (const std::exception& e) {

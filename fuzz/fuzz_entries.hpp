@@ -36,9 +36,7 @@ namespace mlp::fuzz {
 
 using Bytes = std::span<const std::uint8_t>;
 
-inline std::string_view as_text(Bytes data) {
-  return {reinterpret_cast<const char*>(data.data()), data.size()};
-}
+inline std::string_view as_text(Bytes data) { return {reinterpret_cast<const char*>(data.data()), data.size()}; }
 
 /// An IDX file, raw or gzip (detected by content, as read_idx does), then the matrices made from it.
 inline void idx(Bytes data) {
@@ -57,7 +55,8 @@ inline void idx(Bytes data) {
 /// `data` gzip-compressed (zlib's deflate, gzip wrapper) for decode_idx's streaming inflater.
 inline std::vector<std::uint8_t> gzip_bytes(Bytes data) {
   z_stream zs{};
-  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("deflateInit2");
+  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2");
   std::vector<std::uint8_t> out(deflateBound(&zs, static_cast<uLong>(data.size())) + 64);
   zs.next_in = const_cast<Bytef*>(data.data());
   zs.avail_in = static_cast<uInt>(data.size());
@@ -77,8 +76,10 @@ inline void idx_gzip(Bytes data) { idx(gzip_bytes(data)); }
 inline std::vector<std::string> first_line_fields(std::string_view text) {
   std::vector<std::string> fields(1);
   for (const char c : text.substr(0, text.find('\n'))) {
-    if (c == ',') fields.emplace_back();
-    else if (c != '\r') fields.back() += c;
+    if (c == ',')
+      fields.emplace_back();
+    else if (c != '\r')
+      fields.back() += c;
   }
   return fields;
 }
@@ -172,10 +173,9 @@ struct Entry {
   void (*run)(Bytes);
 };
 
-inline constexpr Entry kEntries[] = {{"idx", idx},   {"idx_gzip", idx_gzip},       {"csv", csv},
-                                     {"toml", toml}, {"safetensors", safetensors}, {"model", model},
-                                     {"keras", keras},
-                                     {"image", image}};
+inline constexpr Entry kEntries[] = {
+    {"idx", idx},     {"idx_gzip", idx_gzip}, {"csv", csv},    {"toml", toml}, {"safetensors", safetensors},
+    {"model", model}, {"keras", keras},       {"image", image}};
 
 /// What LLVMFuzzerTestOneInput does: the entry on the input, mlp::Error accepted, anything else escapes.
 inline int run_one(void (*entry)(Bytes), const std::uint8_t* data, std::size_t size) {

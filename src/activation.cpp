@@ -20,13 +20,20 @@ struct NameEntry {
   double alpha;
 };
 constexpr NameEntry kNames[] = {
-    {"linear", ActivationKind::kLinear, 0},       {"relu", ActivationKind::kRelu, 0},
-    {"leaky_relu", ActivationKind::kLeakyRelu, 0.2}, {"elu", ActivationKind::kElu, 1.0},
-    {"selu", ActivationKind::kSelu, 0},           {"softplus", ActivationKind::kSoftplus, 0},
-    {"softsign", ActivationKind::kSoftsign, 0},   {"sigmoid", ActivationKind::kSigmoid, 0},
-    {"hard_sigmoid", ActivationKind::kHardSigmoid, 0}, {"tanh", ActivationKind::kTanh, 0},
-    {"softmax", ActivationKind::kSoftmax, 0},     {"swish", ActivationKind::kSwish, 0},
-    {"silu", ActivationKind::kSwish, 0},          {"gelu", ActivationKind::kGelu, 0},
+    {"linear", ActivationKind::kLinear, 0},
+    {"relu", ActivationKind::kRelu, 0},
+    {"leaky_relu", ActivationKind::kLeakyRelu, 0.2},
+    {"elu", ActivationKind::kElu, 1.0},
+    {"selu", ActivationKind::kSelu, 0},
+    {"softplus", ActivationKind::kSoftplus, 0},
+    {"softsign", ActivationKind::kSoftsign, 0},
+    {"sigmoid", ActivationKind::kSigmoid, 0},
+    {"hard_sigmoid", ActivationKind::kHardSigmoid, 0},
+    {"tanh", ActivationKind::kTanh, 0},
+    {"softmax", ActivationKind::kSoftmax, 0},
+    {"swish", ActivationKind::kSwish, 0},
+    {"silu", ActivationKind::kSwish, 0},
+    {"gelu", ActivationKind::kGelu, 0},
 };
 
 template <class F>
@@ -48,16 +55,14 @@ inline Scalar apply(ActivationKind kind, Scalar alpha, Scalar z) {
     case ActivationKind::kRelu: return z > 0 ? z : Scalar(0);
     case ActivationKind::kLeakyRelu: return z > 0 ? z : alpha * z;
     case ActivationKind::kElu: return z > 0 ? z : alpha * std::expm1(z);
-    case ActivationKind::kSelu:
-      return Scalar(kSeluScale) * (z > 0 ? z : Scalar(kSeluAlpha) * std::expm1(z));
+    case ActivationKind::kSelu: return Scalar(kSeluScale) * (z > 0 ? z : Scalar(kSeluAlpha) * std::expm1(z));
     case ActivationKind::kSoftplus: return softplus(z);
     case ActivationKind::kSoftsign: return z / (Scalar(1) + std::abs(z));
     case ActivationKind::kSigmoid: return sigmoid(z);
     case ActivationKind::kHardSigmoid: return std::clamp(z / Scalar(6) + Scalar(0.5), Scalar(0), Scalar(1));
     case ActivationKind::kTanh: return std::tanh(z);
     case ActivationKind::kSwish: return z * sigmoid(z);
-    case ActivationKind::kGelu:
-      return Scalar(0.5) * z * (Scalar(1) + std::erf(z / Scalar(std::numbers::sqrt2)));
+    case ActivationKind::kGelu: return Scalar(0.5) * z * (Scalar(1) + std::erf(z / Scalar(std::numbers::sqrt2)));
     case ActivationKind::kSoftmax: break;  // row-wise, handled by the caller
   }
   return z;
@@ -132,8 +137,8 @@ std::string ActivationFunction::name() const {
 }
 
 bool ActivationFunction::needs_input() const {
-  return kind == ActivationKind::kSwish || kind == ActivationKind::kGelu ||
-         kind == ActivationKind::kLeakyRelu || kind == ActivationKind::kHardSigmoid;
+  return kind == ActivationKind::kSwish || kind == ActivationKind::kGelu || kind == ActivationKind::kLeakyRelu ||
+         kind == ActivationKind::kHardSigmoid;
 }
 
 void activation_forward(const ActivationFunction& act, ConstMatrixView z, MatrixView y) {
@@ -146,8 +151,7 @@ void activation_forward(const ActivationFunction& act, ConstMatrixView z, Matrix
   bias_activation_forward(act, ConstMatrixView{}, y, MatrixView{});
 }
 
-void bias_activation_forward(const ActivationFunction& act, ConstMatrixView bias, MatrixView y,
-                             MatrixView z) {
+void bias_activation_forward(const ActivationFunction& act, ConstMatrixView bias, MatrixView y, MatrixView z) {
   const std::size_t cols = y.cols();
   if (!bias.empty() && (bias.rows() != 1 || bias.cols() != cols)) {
     throw Error("bias_activation_forward: bias must be (1, " + std::to_string(cols) + ")");
@@ -199,8 +203,8 @@ void bias_activation_forward(const ActivationFunction& act, ConstMatrixView bias
   });
 }
 
-void activation_backward(const ActivationFunction& act, ConstMatrixView z, ConstMatrixView y,
-                         ConstMatrixView dy, MatrixView dz) {
+void activation_backward(const ActivationFunction& act, ConstMatrixView z, ConstMatrixView y, ConstMatrixView dy,
+                         MatrixView dz) {
   if (y.rows() != dy.rows() || y.cols() != dy.cols() || dz.rows() != dy.rows() || dz.cols() != dy.cols()) {
     throw Error("activation_backward: shape mismatch");
   }

@@ -22,8 +22,8 @@ inline void check_validation_split(const std::string& at, double split) {
 // Empty (every weight 1) or one weight per sample.
 inline void check_sample_weight(const std::string& at, std::span<const Scalar> weights, std::size_t samples) {
   if (!weights.empty() && weights.size() != samples) {
-    throw Error(at + "sample_weight has " + std::to_string(weights.size()) + " values for " +
-                std::to_string(samples) + " samples");
+    throw Error(at + "sample_weight has " + std::to_string(weights.size()) + " values for " + std::to_string(samples) +
+                " samples");
   }
 }
 

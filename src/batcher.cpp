@@ -83,9 +83,7 @@ Batcher::Batcher(InputSpan xs, std::span<const ConstMatrixView> ys, BatcherOptio
   batch_views_.resize(train_ys_.size());
 }
 
-std::size_t Batcher::batch_rows(std::size_t b) const {
-  return std::min(batch_size(), size() - batch_begin(b));
-}
+std::size_t Batcher::batch_rows(std::size_t b) const { return std::min(batch_size(), size() - batch_begin(b)); }
 
 void Batcher::reset_order() { std::iota(order_.begin(), order_.end(), std::size_t{0}); }
 
@@ -104,8 +102,8 @@ void Batcher::set_order(const std::vector<std::size_t>& order) {
 void Batcher::gather(std::size_t first, std::size_t rows, std::span<Matrix> xs) {
   if (xs.size() != train_xs_.size() || first + rows > size()) {
     throw Error(options_.error_prefix + "gather of rows [" + std::to_string(first) + ", " +
-                std::to_string(first + rows) + ") of " + std::to_string(size()) + " into " +
-                std::to_string(xs.size()) + " buffers for " + std::to_string(train_xs_.size()) + " inputs");
+                std::to_string(first + rows) + ") of " + std::to_string(size()) + " into " + std::to_string(xs.size()) +
+                " buffers for " + std::to_string(train_xs_.size()) + " inputs");
   }
   const std::size_t* index = order_.data() + first;
   for (std::size_t j = 0; j < train_xs_.size(); ++j) train_xs_[j].gather(index, rows, xs[j]);

@@ -3,8 +3,7 @@
 
 namespace mlp {
 
-CallbackList::CallbackList(const std::vector<Callback*>& callbacks, History& history, std::ostream* out,
-                           int verbose) {
+CallbackList::CallbackList(const std::vector<Callback*>& callbacks, History& history, std::ostream* out, int verbose) {
   if (out != nullptr && verbose > 0) all_.push_back(&progbar_.emplace(*out, verbose));
   all_.insert(all_.end(), callbacks.begin(), callbacks.end());
   all_.push_back(&history);

@@ -108,7 +108,8 @@ void save_checkpoint(const std::string& path, Model& model, const TrainingState&
   const std::vector<Matrix*> slots = opt.slots();
   const auto slot_names = opt.slot_names();
   if (slots.size() != slot_names.size() * names.size()) {
-    throw Error("save_checkpoint: the optimizer of '" + model.name() + "' is bound to other parameters than the model's");
+    throw Error("save_checkpoint: the optimizer of '" + model.name() +
+                "' is bound to other parameters than the model's");
   }
   for (std::size_t k = 0; k < slot_names.size(); ++k) {
     for (std::size_t i = 0; i < names.size(); ++i) {
@@ -170,8 +171,9 @@ TrainingState restore_checkpoint_file(const TensorFile& file, const std::string&
   // The architecture must be the one saved: the same layers, names and arguments.
   const json saved_model = detail::parse_metadata(file, "model", path);
   if (saved_model != model_config(model)) {
-    throw Error(path + ": the checkpoint was written for another model (its architecture differs from the one "
-                       "being trained)");
+    throw Error(path +
+                ": the checkpoint was written for another model (its architecture differs from the one "
+                "being trained)");
   }
   const json ck = detail::parse_metadata(file, "checkpoint", path);
   Optimizer& opt = model.optimizer();

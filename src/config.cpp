@@ -86,9 +86,7 @@ std::optional<double> ConfigObject::get_double(std::string_view key) {
   return d;
 }
 
-double ConfigObject::get_double(std::string_view key, double fallback) {
-  return get_double(key).value_or(fallback);
-}
+double ConfigObject::get_double(std::string_view key, double fallback) { return get_double(key).value_or(fallback); }
 
 std::optional<std::int64_t> ConfigObject::get_int(std::string_view key) {
   const auto* v = find(key);
@@ -149,8 +147,7 @@ std::vector<std::string> ConfigObject::get_strings(std::string_view key) {
   for (std::size_t i = 0; i < v->size(); ++i) {
     const auto& e = (*v)[i];
     if (!e.is_string()) {
-      throw error(std::string(key) + "[" + std::to_string(i) + "]",
-                  "expected a string, got " + describe_json_type(e));
+      throw error(std::string(key) + "[" + std::to_string(i) + "]", "expected a string, got " + describe_json_type(e));
     }
     out.push_back(e.get<std::string>());
   }

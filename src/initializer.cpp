@@ -17,9 +17,8 @@ namespace {
 constexpr double kTruncatedStddev = 0.87962566103423978;
 
 constexpr std::string_view kNames[] = {
-    "zeros",          "ones",          "constant",      "random_normal", "random_uniform",
-    "truncated_normal", "glorot_uniform", "glorot_normal", "he_normal",   "he_uniform",
-    "lecun_normal",   "lecun_uniform", "orthogonal",    "identity",
+    "zeros",         "ones",      "constant",   "random_normal", "random_uniform", "truncated_normal", "glorot_uniform",
+    "glorot_normal", "he_normal", "he_uniform", "lecun_normal",  "lecun_uniform",  "orthogonal",       "identity",
 };
 
 // Other identifiers keras.initializers.get() accepts for the same initializers: the class names
@@ -57,8 +56,8 @@ enum class FanMode { kFanIn, kFanOut, kFanAvg };
 //   uniform:          U(−√(3v), √(3v))
 //   truncated_normal: N(0, s²) redrawn beyond ±2s, s = √v / 0.8796…, so that the kept values
 //                     have variance v
-void variance_scaling(Matrix& w, double scale, FanMode mode, bool uniform, std::size_t fan_in,
-                      std::size_t fan_out, Rng& rng) {
+void variance_scaling(Matrix& w, double scale, FanMode mode, bool uniform, std::size_t fan_in, std::size_t fan_out,
+                      Rng& rng) {
   double n = static_cast<double>(fan_in);
   if (mode == FanMode::kFanOut) n = static_cast<double>(fan_out);
   if (mode == FanMode::kFanAvg) n = (static_cast<double>(fan_in) + static_cast<double>(fan_out)) / 2;

@@ -43,12 +43,19 @@ ColumnScaling ColumnScaling::divide_by(double divide_by, std::size_t cols) {
 }
 
 InputView::InputView(const ByteMatrix& bytes, double scale)
-    : is_bytes_(true), bytes_(bytes.data()), rows_(bytes.rows()), cols_(bytes.cols()),
+    : is_bytes_(true),
+      bytes_(bytes.data()),
+      rows_(bytes.rows()),
+      cols_(bytes.cols()),
       uniform_scale_(static_cast<Scalar>(scale)) {}
 
 InputView::InputView(const ByteMatrix& bytes, const ColumnScaling& scaling)
-    : is_bytes_(true), bytes_(bytes.data()), rows_(bytes.rows()), cols_(bytes.cols()),
-      scale_(scaling.scale.data()), shift_(scaling.shift.data()) {
+    : is_bytes_(true),
+      bytes_(bytes.data()),
+      rows_(bytes.rows()),
+      cols_(bytes.cols()),
+      scale_(scaling.scale.data()),
+      shift_(scaling.shift.data()) {
   if (scaling.scale.size() != cols_ || scaling.shift.size() != cols_) {
     throw Error("InputView: the scaling has " + std::to_string(scaling.scale.size()) + " scales and " +
                 std::to_string(scaling.shift.size()) + " shifts for bytes of " + std::to_string(cols_) + " columns");
@@ -93,9 +100,9 @@ void InputView::decode_row(std::size_t r, Scalar* out) const {
 
 void InputView::copy_rows(std::size_t begin, std::size_t count, MatrixView dst) const {
   if (dst.rows() != count || dst.cols() != cols() || begin > rows() || count > rows() - begin) {
-    throw Error("InputView::copy_rows: rows " + std::to_string(begin) + " to " + std::to_string(begin + count) + " of " +
-                std::to_string(rows()) + " into a " + std::to_string(dst.rows()) + "x" + std::to_string(dst.cols()) +
-                " matrix (inputs have " + std::to_string(cols()) + " columns)");
+    throw Error("InputView::copy_rows: rows " + std::to_string(begin) + " to " + std::to_string(begin + count) +
+                " of " + std::to_string(rows()) + " into a " + std::to_string(dst.rows()) + "x" +
+                std::to_string(dst.cols()) + " matrix (inputs have " + std::to_string(cols()) + " columns)");
   }
   parallel_for(count, count * cols(), [&](std::size_t r) { decode_row(begin + r, dst.row(r)); });
 }

@@ -53,8 +53,7 @@ void suggest_learning_rate(LrFinderResult& result) {
   }
 }
 
-LrFinderResult find_learning_rate(Model& model, InputView x, ConstMatrixView y,
-                                  const LrFinderOptions& options) {
+LrFinderResult find_learning_rate(Model& model, InputView x, ConstMatrixView y, const LrFinderOptions& options) {
   if (!model.compiled()) fail("the model must be compiled first (it gives the loss and the optimizer)");
   if (!std::isfinite(options.start_lr) || !std::isfinite(options.end_lr) || options.start_lr <= 0) {
     fail(cat("start_lr and end_lr must be finite and positive, got ", options.start_lr, " and ", options.end_lr));
@@ -83,8 +82,8 @@ LrFinderResult find_learning_rate(Model& model, InputView x, ConstMatrixView y,
   const double ratio = options.end_lr / options.start_lr;
   double average = 0, best = 0, beta_power = 1;
   for (std::size_t i = 0; i < options.steps; ++i) {
-    const double lr = options.start_lr *
-                      std::pow(ratio, static_cast<double>(i) / static_cast<double>(options.steps - 1));
+    const double lr =
+        options.start_lr * std::pow(ratio, static_cast<double>(i) / static_cast<double>(options.steps - 1));
     if (b == batches.steps()) {  // a new epoch
       batches.reset_order();
       batches.shuffle(rng);

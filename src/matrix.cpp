@@ -29,8 +29,7 @@ void Matrix::FreeDeleter::operator()(Scalar* p) const { std::free(p); }
 Matrix::Matrix(std::size_t rows, std::size_t cols)
     : data_(allocate(rows * cols)), rows_(rows), cols_(cols), capacity_(rows * cols) {}
 
-Matrix::Matrix(std::size_t rows, std::size_t cols, std::initializer_list<Scalar> values)
-    : Matrix(rows, cols) {
+Matrix::Matrix(std::size_t rows, std::size_t cols, std::initializer_list<Scalar> values) : Matrix(rows, cols) {
   if (values.size() != rows * cols) {
     throw Error("Matrix(" + std::to_string(rows) + ", " + std::to_string(cols) + "): got " +
                 std::to_string(values.size()) + " values");
@@ -63,8 +62,8 @@ void Matrix::fill(Scalar value) { std::fill(data(), data() + size(), value); }
 
 void copy(ConstMatrixView src, MatrixView dst) {
   if (src.rows() != dst.rows() || src.cols() != dst.cols()) {
-    throw Error("copy: shape (" + std::to_string(src.rows()) + ", " + std::to_string(src.cols()) +
-                ") into (" + std::to_string(dst.rows()) + ", " + std::to_string(dst.cols()) + ")");
+    throw Error("copy: shape (" + std::to_string(src.rows()) + ", " + std::to_string(src.cols()) + ") into (" +
+                std::to_string(dst.rows()) + ", " + std::to_string(dst.cols()) + ")");
   }
   for (std::size_t r = 0; r < src.rows(); ++r) {
     std::memcpy(dst.row(r), src.row(r), src.cols() * sizeof(Scalar));

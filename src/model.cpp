@@ -51,7 +51,8 @@ std::string Model::name_layer(Layer& layer, std::string name) {
   if (layer.name().empty()) {
     // Keras 2 names: the class name in snake_case with a counter from 1 (dense_1, dense_2, ...).
     // Names given explicitly (e.g. by a loaded config) are skipped.
-    const std::string base = functional_ && layer.kind() == "InputLayer" ? std::string("input") : snake_case(layer.kind());
+    const std::string base =
+        functional_ && layer.kind() == "InputLayer" ? std::string("input") : snake_case(layer.kind());
     auto taken = [&](const std::string& n) {
       return std::any_of(layers_.begin(), layers_.end(), [&](const auto& l) { return l->name() == n; });
     };
@@ -94,8 +95,8 @@ Node Model::add(std::unique_ptr<Layer> layer, const std::vector<Node>& inputs, s
   std::vector<std::size_t> from;
   for (const Node& n : inputs) {
     if (n.index >= layers_.size()) {
-      throw Error(where("add") + "layer '" + layer->name() + "' reads a node that is not in model '" +
-                  options_.name + "'");
+      throw Error(where("add") + "layer '" + layer->name() + "' reads a node that is not in model '" + options_.name +
+                  "'");
     }
     from.push_back(n.index);
   }
@@ -152,8 +153,7 @@ void Model::build_chain(const Shape& input_shape) {
   if (built_) return;
   if (layers_.empty()) throw Error("Sequential '" + options_.name + "': no layers to build");
   if (input_shape.empty() || features(input_shape) == 0) {
-    throw Error("Sequential '" + options_.name + "': input shape " + format_shape(input_shape) +
-                " has no features");
+    throw Error("Sequential '" + options_.name + "': input shape " + format_shape(input_shape) + " has no features");
   }
   input_shapes_ = {input_shape};
   for (std::size_t i = 0; i < layers_.size(); ++i) build_layer(i);
@@ -191,8 +191,8 @@ void Model::build_layer(std::size_t i) {
   std::size_t weights = 0;
   for (std::size_t k = 0; k <= i; ++k) weights += layers_[k]->count_params();
   if (weights > kMaxModelParams) {
-    throw Error(who + ": " + std::to_string(weights) + " weights up to layer '" + layer.name() +
-                "', more than the " + std::to_string(kMaxModelParams) + " a model may hold");
+    throw Error(who + ": " + std::to_string(weights) + " weights up to layer '" + layer.name() + "', more than the " +
+                std::to_string(kMaxModelParams) + " a model may hold");
   }
 }
 
@@ -287,7 +287,8 @@ void Model::compile(CompileOptions options) {
                   std::to_string(s.weight));
     }
     s.metric_names = per != nullptr && per->metrics ? *per->metrics : options.metrics;
-    s.weighted_metric_names = per != nullptr && per->weighted_metrics ? *per->weighted_metrics : options.weighted_metrics;
+    s.weighted_metric_names =
+        per != nullptr && per->weighted_metrics ? *per->weighted_metrics : options.weighted_metrics;
   }
   optimizer_ = options.optimizer ? std::move(options.optimizer) : std::make_unique<RMSprop>(RMSprop::Options{});
   outputs_ = std::move(slots);
@@ -323,8 +324,8 @@ void Model::prepare() {
     }
     // Fusing hands the layer dL/d(pre-activation); only valid when the loss is its only reader.
     const ActivationFunction* act = layer.output_activation();
-    s.fused = act != nullptr && !s.loss_options.from_logits && s.loss->fuses_with(*act) &&
-              consumers[output_layers_[o]] == 0;
+    s.fused =
+        act != nullptr && !s.loss_options.from_logits && s.loss->fuses_with(*act) && consumers[output_layers_[o]] == 0;
     layer.set_fused_output_activation(s.fused);
   }
   optimizer_->build(params());

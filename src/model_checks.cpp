@@ -33,8 +33,8 @@ void Model::check_data(const char* what, InputSpan xs, TensorSpan ys) const {
                   std::to_string(in));
     }
     if (xs[j].rows() != xs[0].rows()) {
-      throw Error(at() + input_name(j) + " has " + std::to_string(xs[j].rows()) + " samples but " +
-                  input_name(0) + " has " + std::to_string(xs[0].rows()));
+      throw Error(at() + input_name(j) + " has " + std::to_string(xs[j].rows()) + " samples but " + input_name(0) +
+                  " has " + std::to_string(xs[0].rows()));
     }
   }
   if (ys.empty()) return;
@@ -57,8 +57,8 @@ void Model::check_data(const char* what, InputSpan xs, TensorSpan ys) const {
         const Scalar v = y.row(r)[0];
         if (!(v >= 0 && v < static_cast<Scalar>(classes)) || v != std::floor(v)) {
           const bool whole = v == std::floor(v) && std::abs(v) < Scalar(1e15);
-          throw Error(at() + (one_out ? "y" : target_name(o)) + "[" + std::to_string(r) + "] = " +
-                      (whole ? std::to_string(static_cast<long long>(v)) : std::to_string(v)) +
+          throw Error(at() + (one_out ? "y" : target_name(o)) + "[" + std::to_string(r) +
+                      "] = " + (whole ? std::to_string(static_cast<long long>(v)) : std::to_string(v)) +
                       " is not a class index in [0, " + std::to_string(classes) + ")");
         }
       }

@@ -42,7 +42,8 @@ struct Model::LossTracker {
   // `loss`: the batch's total loss (batch_loss), the outputs' last_loss of the same batch.
   void add(double loss, const std::vector<OutputSlot>& outputs, std::size_t batch_rows) {
     total += loss * static_cast<double>(batch_rows);
-    for (std::size_t o = 0; o < outputs.size(); ++o) per_output[o] += outputs[o].last_loss * static_cast<double>(batch_rows);
+    for (std::size_t o = 0; o < outputs.size(); ++o)
+      per_output[o] += outputs[o].last_loss * static_cast<double>(batch_rows);
     rows += batch_rows;
   }
   void write(Logs& logs, const std::vector<OutputSlot>& outputs) const {

@@ -77,7 +77,9 @@ TensorFile model_tensor_file(Model& model, const nlohmann::json& extra) {
   return file;
 }
 
-TensorFile read_model_tensor_file(const std::string& path) { return check_model_tensor_file(read_safetensors(path), path); }
+TensorFile read_model_tensor_file(const std::string& path) {
+  return check_model_tensor_file(read_safetensors(path), path);
+}
 
 TensorFile decode_model_tensor_file(std::span<const std::uint8_t> bytes, const std::string& path) {
   return check_model_tensor_file(decode_safetensors(bytes, path), path);
@@ -98,9 +100,8 @@ TensorFile check_model_tensor_file(TensorFile file, const std::string& path) {
   }
   if (version <= 0) throw Error(path + ": corrupt model file: bad or missing \"format_version\"");
   if (version > kModelFormatVersion) {
-    throw Error(path + ": written by a newer mlp (model format version " + std::to_string(version) +
-                "); this mlp " + MLP_VERSION + " reads version " + std::to_string(kModelFormatVersion) +
-                " — upgrade mlp to load it");
+    throw Error(path + ": written by a newer mlp (model format version " + std::to_string(version) + "); this mlp " +
+                MLP_VERSION + " reads version " + std::to_string(kModelFormatVersion) + " — upgrade mlp to load it");
   }
   return file;
 }

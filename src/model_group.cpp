@@ -194,8 +194,7 @@ void Model::group_end(ProcessGroup& group) {
   for (Matrix* m : weights_and_state(layers_)) weights.add(m->view());
   if (const std::vector<int> differ = ranks_differing(group, weights.value()); !differ.empty()) {
     throw Error(where("fit") + "data-parallel over " + std::to_string(group.size()) +
-                " processes: after training, the weights of rank " + rank_list(differ) +
-                " differ from rank 0's");
+                " processes: after training, the weights of rank " + rank_list(differ) + " differ from rank 0's");
   }
 }
 

@@ -199,13 +199,14 @@ double Model::train_on_batch_impl(InputSpan xs, TensorSpan ys, std::span<const S
 
 // Keras' fit loop (mlp/callback.hpp has the hook order); the data, its order and weights are the
 // Batcher's, the hooks the CallbackList's.
-History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
-                        const std::vector<Callback*>& callbacks) {
+History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt, const std::vector<Callback*>& callbacks) {
   ensure_ready("fit", xs);
   check_data("fit", xs, ys);
   check_fit_options(xs, opt);
-  BatcherOptions data{.batch_size = opt.batch_size, .validation_split = opt.validation_split,
-                      .sample_weight = opt.sample_weight, .class_weight = opt.class_weight,
+  BatcherOptions data{.batch_size = opt.batch_size,
+                      .validation_split = opt.validation_split,
+                      .sample_weight = opt.sample_weight,
+                      .class_weight = opt.class_weight,
                       .error_prefix = where("fit")};
   if (opt.validation_x) {
     data.validation_inputs = {*opt.validation_x};
@@ -220,8 +221,12 @@ History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt,
   const ScopedFlushDenormals flush_denormals;
   History history;
   CallbackList hooks(callbacks, history, opt.out, opt.verbose);
-  TrainContext ctx{.model = this, .epochs = opt.epochs, .steps = batches.steps(), .history = &history,
-                   .callbacks = &callbacks, .shuffle_order = &batches.order()};
+  TrainContext ctx{.model = this,
+                   .epochs = opt.epochs,
+                   .steps = batches.steps(),
+                   .history = &history,
+                   .callbacks = &callbacks,
+                   .shuffle_order = &batches.order()};
   LossTracker losses;
 
   hooks.on_train_begin(ctx);
@@ -297,8 +302,8 @@ double Model::fit_step(Batcher& batches, std::size_t b, ProcessGroup* group) {
   }
   resize_buffers(rows);
   batches.gather(lo, rows, inputs_);
-  return group_train_step(*group, batches.batch_targets(), batches.batch_weights(), empty_shard ? 0 : rows,
-                          lo - begin, count);
+  return group_train_step(*group, batches.batch_targets(), batches.batch_weights(), empty_shard ? 0 : rows, lo - begin,
+                          count);
 }
 
 // Checkpoint resume (TrainContext::resume): the shuffle order, the callbacks' states and the

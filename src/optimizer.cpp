@@ -46,14 +46,14 @@ void Optimizer::check_argument(bool ok, std::string_view optimizer, std::string_
 
 Optimizer::Optimizer(OptimizerOptions options) : options_(std::move(options)) {
   constexpr std::string_view kWho = "Optimizer";
-  check_argument(is_non_negative(options_.learning_rate), kWho, "learning_rate",
-                 "a finite number >= 0", options_.learning_rate);
-  check_argument(is_non_negative(options_.weight_decay), kWho, "weight_decay",
-                 "a finite number >= 0 (0 turns it off)", options_.weight_decay);
-  check_argument(is_non_negative(options_.clipnorm), kWho, "clipnorm",
-                 "a finite number >= 0 (0 turns it off)", options_.clipnorm);
-  check_argument(is_non_negative(options_.clipvalue), kWho, "clipvalue",
-                 "a finite number >= 0 (0 turns it off)", options_.clipvalue);
+  check_argument(is_non_negative(options_.learning_rate), kWho, "learning_rate", "a finite number >= 0",
+                 options_.learning_rate);
+  check_argument(is_non_negative(options_.weight_decay), kWho, "weight_decay", "a finite number >= 0 (0 turns it off)",
+                 options_.weight_decay);
+  check_argument(is_non_negative(options_.clipnorm), kWho, "clipnorm", "a finite number >= 0 (0 turns it off)",
+                 options_.clipnorm);
+  check_argument(is_non_negative(options_.clipvalue), kWho, "clipvalue", "a finite number >= 0 (0 turns it off)",
+                 options_.clipvalue);
   check_argument(is_non_negative(options_.global_clipnorm), kWho, "global_clipnorm",
                  "a finite number >= 0 (0 turns it off)", options_.global_clipnorm);
   const int clip_args = (options_.clipnorm > 0) + (options_.clipvalue > 0) + (options_.global_clipnorm > 0);
@@ -112,8 +112,8 @@ void Optimizer::step() {
                   "') has shape " + shape_string(p.grad) + " but its value has shape " + shape_string(p.value));
     }
     if (slots_per_param_ > 0 && slot(i, 0).size() != p.value.size()) {
-      throw Error(std::string(name()) + ": parameter " + std::to_string(i) + " ('" + p.name +
-                  "') changed shape to " + shape_string(p.value) + " since build(); call build() again");
+      throw Error(std::string(name()) + ": parameter " + std::to_string(i) + " ('" + p.name + "') changed shape to " +
+                  shape_string(p.value) + " since build(); call build() again");
     }
   }
 

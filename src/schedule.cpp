@@ -23,8 +23,8 @@ namespace {
 
 // Throws Error("<schedule>: <argument> must be <requirement>, got <value>") unless ok.
 template <class T>
-void check_argument(bool ok, std::string_view schedule, std::string_view argument,
-                    std::string_view requirement, T value) {
+void check_argument(bool ok, std::string_view schedule, std::string_view argument, std::string_view requirement,
+                    T value) {
   if (ok) return;
   std::ostringstream message;
   message << schedule << ": " << argument << " must be " << requirement << ", got " << value;
@@ -36,8 +36,8 @@ bool is_rate(double value) { return std::isfinite(value) && value >= 0; }
 }  // namespace
 
 ExponentialDecay::ExponentialDecay(Options options) : options_(options) {
-  check_argument(is_rate(options_.initial_learning_rate), name(), "initial_learning_rate",
-                 "a finite number >= 0", options_.initial_learning_rate);
+  check_argument(is_rate(options_.initial_learning_rate), name(), "initial_learning_rate", "a finite number >= 0",
+                 options_.initial_learning_rate);
   check_argument(options_.decay_steps > 0, name(), "decay_steps", "positive", options_.decay_steps);
   check_argument(std::isfinite(options_.decay_rate) && options_.decay_rate > 0, name(), "decay_rate",
                  "a finite number > 0", options_.decay_rate);
@@ -55,16 +55,14 @@ PiecewiseConstantDecay::PiecewiseConstantDecay(Options options) : options_(std::
   check_argument(options_.values.size() == n + 1, name(), "values.size()",
                  "boundaries.size() + 1 = " + std::to_string(n + 1), options_.values.size());
   for (std::size_t i = 1; i < n; ++i) {
-    check_argument(options_.boundaries[i - 1] < options_.boundaries[i], name(),
-                   "boundaries[" + std::to_string(i) + "]",
-                   "greater than boundaries[" + std::to_string(i - 1) +
-                       "] = " + std::to_string(options_.boundaries[i - 1]) +
-                       " (boundaries must be strictly increasing)",
+    check_argument(options_.boundaries[i - 1] < options_.boundaries[i], name(), "boundaries[" + std::to_string(i) + "]",
+                   "greater than boundaries[" + std::to_string(i - 1) + "] = " +
+                       std::to_string(options_.boundaries[i - 1]) + " (boundaries must be strictly increasing)",
                    options_.boundaries[i]);
   }
   for (std::size_t i = 0; i < options_.values.size(); ++i) {
-    check_argument(is_rate(options_.values[i]), name(), "values[" + std::to_string(i) + "]",
-                   "a finite number >= 0", options_.values[i]);
+    check_argument(is_rate(options_.values[i]), name(), "values[" + std::to_string(i) + "]", "a finite number >= 0",
+                   options_.values[i]);
   }
 }
 
@@ -76,16 +74,14 @@ double PiecewiseConstantDecay::operator()(std::int64_t step) const {
 }
 
 CosineDecay::CosineDecay(Options options) : options_(options) {
-  check_argument(is_rate(options_.initial_learning_rate), name(), "initial_learning_rate",
-                 "a finite number >= 0", options_.initial_learning_rate);
+  check_argument(is_rate(options_.initial_learning_rate), name(), "initial_learning_rate", "a finite number >= 0",
+                 options_.initial_learning_rate);
   check_argument(options_.decay_steps > 0, name(), "decay_steps", "positive", options_.decay_steps);
-  check_argument(options_.alpha >= 0 && options_.alpha <= 1, name(), "alpha", "in [0, 1]",
-                 options_.alpha);
-  check_argument(options_.warmup_steps >= 0, name(), "warmup_steps", ">= 0",
-                 options_.warmup_steps);
+  check_argument(options_.alpha >= 0 && options_.alpha <= 1, name(), "alpha", "in [0, 1]", options_.alpha);
+  check_argument(options_.warmup_steps >= 0, name(), "warmup_steps", ">= 0", options_.warmup_steps);
   if (options_.warmup_target) {
-    check_argument(is_rate(*options_.warmup_target), name(), "warmup_target",
-                   "a finite number >= 0", *options_.warmup_target);
+    check_argument(is_rate(*options_.warmup_target), name(), "warmup_target", "a finite number >= 0",
+                   *options_.warmup_target);
   }
 }
 

@@ -3,11 +3,12 @@
 // layer's type is looked up in the layer table (src/registry/layers.cpp), whose rows read each
 // class's own keys; this file holds the keys every layer shares (type, name, trainable) and the
 // error locations. Optimizers, schedules and losses are in serialize_compile.cpp.
+#include "mlp/serialize.hpp"
+
 #include <algorithm>
 #include <map>
 
 #include "mlp/layers/input_layer.hpp"
-#include "mlp/serialize.hpp"
 #include "mlp/strings.hpp"
 #include "registry/registry.hpp"
 
@@ -90,8 +91,8 @@ Regularizer regularizer_from_config(ConfigObject& parent, std::string_view key) 
     }
   }
   if (!v->is_object()) {
-    throw parent.error(key, "expected \"l1\", \"l2\", \"l1_l2\" or a table {l1 = ..., l2 = ...}, got " +
-                                describe_json_type(*v));
+    throw parent.error(
+        key, "expected \"l1\", \"l2\", \"l1_l2\" or a table {l1 = ..., l2 = ...}, got " + describe_json_type(*v));
   }
   ConfigObject c(*v, config_path(parent.path(), key), parent.source());
   Regularizer r;
@@ -135,7 +136,8 @@ std::unique_ptr<Model> functional_from_config(ConfigObject c) {
   auto layers = c.get_objects("layers");
   const auto outputs = c.get_strings("outputs");
   c.finish();
-  if (inputs.empty()) throw c.error("inputs", "a functional model needs at least one input, e.g. {name = \"x\", shape = [8]}");
+  if (inputs.empty())
+    throw c.error("inputs", "a functional model needs at least one input, e.g. {name = \"x\", shape = [8]}");
   if (outputs.empty()) throw c.error("outputs", "a functional model needs its output layers' names, e.g. [\"output\"]");
   auto model = std::make_unique<Model>(options);
 
@@ -205,7 +207,8 @@ std::unique_ptr<Model> functional_from_config(ConfigObject c) {
     for (const Pending& p : pending) {
       if (p.layer) stuck[p.name] = &p;
     }
-    const auto start = std::find_if(pending.begin(), pending.end(), [](const Pending& p) { return p.layer != nullptr; });
+    const auto start =
+        std::find_if(pending.begin(), pending.end(), [](const Pending& p) { return p.layer != nullptr; });
     std::vector<const Pending*> walk{&*start};
     for (;;) {
       const Pending* next = nullptr;
@@ -229,7 +232,8 @@ std::unique_ptr<Model> functional_from_config(ConfigObject c) {
     bool progress = false;
     for (Pending& p : pending) {
       if (!p.layer) continue;
-      const bool ready = std::all_of(p.reads.begin(), p.reads.end(), [&](const std::string& r) { return made.contains(r); });
+      const bool ready =
+          std::all_of(p.reads.begin(), p.reads.end(), [&](const std::string& r) { return made.contains(r); });
       if (!ready) continue;
       std::vector<Node> from;
       for (const std::string& r : p.reads) from.push_back(made[r]);
@@ -301,8 +305,7 @@ nlohmann::json model_config(const Model& model) {
     out["layers"] = std::move(layers);
     return out;
   }
-  nlohmann::json inputs = nlohmann::json::array(), layers = nlohmann::json::array(),
-                 outputs = nlohmann::json::array();
+  nlohmann::json inputs = nlohmann::json::array(), layers = nlohmann::json::array(), outputs = nlohmann::json::array();
   for (std::size_t i = 0; i < model.layers().size(); ++i) {
     const Layer& layer = *model.layers()[i];
     if (layer.kind() == "InputLayer") {
@@ -316,8 +319,11 @@ nlohmann::json model_config(const Model& model) {
     layers.push_back(std::move(l));
   }
   for (std::size_t o : model.output_layers()) outputs.push_back(model.layers()[o]->name());
-  return {{"type", "Functional"}, {"name", model.name()}, {"inputs", std::move(inputs)},
-          {"layers", std::move(layers)}, {"outputs", std::move(outputs)}};
+  return {{"type", "Functional"},
+          {"name", model.name()},
+          {"inputs", std::move(inputs)},
+          {"layers", std::move(layers)},
+          {"outputs", std::move(outputs)}};
 }
 
 nlohmann::json sequential_config(const Sequential& model) { return model_config(model); }

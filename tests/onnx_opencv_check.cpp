@@ -7,13 +7,12 @@
 // DIVIDE_BY (default 1): the pixels are divided by it first (a graph exported --no-preprocessing).
 // Exit 0 when every class is equal and every probability within 1e-5 (the CSV's %.6g adds at most
 // 5e-7), 1 otherwise.
-#include <opencv2/core/utils/logger.hpp>
-#include <opencv2/dnn.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/dnn.hpp>
 #include <string>
 #include <vector>
 

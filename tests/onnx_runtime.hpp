@@ -9,14 +9,14 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
-#include <opencv2/core/utils/logger.hpp>
-#include <opencv2/dnn.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/dnn.hpp>
 #include <string>
 #include <vector>
 
@@ -99,7 +99,8 @@ inline double max_difference(const Matrix& a, const Matrix& b, bool relative = f
 inline void write_floats(const std::string& path, const Matrix& m) {
   std::vector<float> v(m.size());
   for (std::size_t k = 0; k < m.size(); ++k) v[k] = static_cast<float>(m.data()[k]);
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * 4));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * 4));
 }
 
 /// Writes the case for the other runtimes when MLP_ONNX_VECTORS_DIR is set.

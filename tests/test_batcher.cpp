@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Batcher: the validation split, the per-sample weights, the epoch order (Rng::shuffle's) and the
 // gather of one batch, on data whose values name their row.
-#include "mlp/batcher.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <numeric>
 
+#include "mlp/batcher.hpp"
 #include "test_util.hpp"
 
 namespace mlp {
@@ -73,8 +72,9 @@ TEST(Batcher, ExplicitValidationDataOverridesTheSplitAndHasNoWeights) {
   const Targets ys = d.ys();
   const Matrix vx(4, 2), vy(4, 3);
   const std::vector<Scalar> w(10, Scalar(2));
-  const Batcher b(xs, ys, {.validation_split = 0.5, .validation_inputs = {vx}, .validation_targets = {vy.cview()},
-                           .sample_weight = w});
+  const Batcher b(
+      xs, ys,
+      {.validation_split = 0.5, .validation_inputs = {vx}, .validation_targets = {vy.cview()}, .sample_weight = w});
   EXPECT_EQ(b.size(), 10u);
   ASSERT_TRUE(b.has_validation());
   EXPECT_EQ(b.validation_inputs()[0].rows(), 4u);

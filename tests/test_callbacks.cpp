@@ -168,8 +168,7 @@ TEST(EarlyStopping, AutoModeFollowsTheCompiledMetricsDirection) {
   TrainContext ctx3;
   ctx3.model = model.get();
   EarlyStopping other({.monitor = "val_precision"});
-  EXPECT_NE(error_of([&] { run_epochs(other, ctx3, series("val_precision", {0.5})); })
-                .find("monitor 'val_precision'"),
+  EXPECT_NE(error_of([&] { run_epochs(other, ctx3, series("val_precision", {0.5})); }).find("monitor 'val_precision'"),
             std::string::npos);
 }
 
@@ -341,8 +340,9 @@ TEST(CSVLogger, ExactContentAndAppend) {
   {
     CSVLogger csv({.filename = path});
     TrainContext ctx;
-    run_epochs(csv, ctx, {{{"loss", 0.5}, {"accuracy", 0.25}, {"val_loss", 1.0}},
-                          {{"loss", 0.25}, {"accuracy", 1.0}, {"val_loss", 0.75}}});
+    run_epochs(csv, ctx,
+               {{{"loss", 0.5}, {"accuracy", 0.25}, {"val_loss", 1.0}},
+                {{"loss", 0.25}, {"accuracy", 1.0}, {"val_loss", 0.75}}});
   }
   EXPECT_EQ(read_all(path), "epoch,accuracy,loss,val_loss\r\n0,0.25,0.5,1.0\r\n1,1.0,0.25,0.75\r\n");
   {
@@ -504,8 +504,8 @@ TEST(ModelCheckpoint, SaveBestOnlyWritesOnlyOnImprovement) {
   auto model = make_model();
   auto file = [&](int epoch) { return dir / "sub" / ("ck-" + std::to_string(epoch) + ".st"); };
   std::ostringstream out;
-  ModelCheckpoint ckpt({.filepath = (dir / "sub" / "ck-{epoch}.st").string(), .verbose = 1,
-                        .save_best_only = true, .out = &out});
+  ModelCheckpoint ckpt(
+      {.filepath = (dir / "sub" / "ck-{epoch}.st").string(), .verbose = 1, .save_best_only = true, .out = &out});
   TrainContext ctx;
   ctx.model = model.get();
   run_epochs(ckpt, ctx, series("val_loss", {1.0, 0.8, 0.9, 0.7}));
@@ -531,7 +531,8 @@ TEST(ModelCheckpoint, ModeMaxThresholdAndEveryEpoch) {
   const fs::path dir = fresh_dir("ckpt_modes");
   auto model = make_model({"accuracy"});
   {
-    ModelCheckpoint ckpt({.filepath = (dir / "acc-{epoch}.st").string(), .monitor = "val_accuracy",
+    ModelCheckpoint ckpt({.filepath = (dir / "acc-{epoch}.st").string(),
+                          .monitor = "val_accuracy",
                           .save_best_only = true});  // auto: accuracy is maximized
     TrainContext ctx;
     ctx.model = model.get();
@@ -541,8 +542,8 @@ TEST(ModelCheckpoint, ModeMaxThresholdAndEveryEpoch) {
     EXPECT_TRUE(fs::exists(dir / "acc-3.st"));
   }
   {
-    ModelCheckpoint ckpt({.filepath = (dir / "thr-{epoch}.st").string(), .save_best_only = true,
-                          .initial_value_threshold = 0.75});
+    ModelCheckpoint ckpt(
+        {.filepath = (dir / "thr-{epoch}.st").string(), .save_best_only = true, .initial_value_threshold = 0.75});
     TrainContext ctx;
     ctx.model = model.get();
     run_epochs(ckpt, ctx, series("val_loss", {1.0, 0.8, 0.9, 0.7}));
@@ -572,8 +573,9 @@ TEST(ModelCheckpoint, InFitWithAnUnknownFieldFails) {
   EXPECT_TRUE(fs::exists(good.last_saved()));
   EXPECT_NE(good.last_saved().find("m-2-"), std::string::npos);
   ModelCheckpoint bad({.filepath = (dir / "m-{val_loss}.st").string(), .monitor = "loss"});
-  EXPECT_NE(error_of([&] { model->fit(d.x, d.y, {.batch_size = 4, .epochs = 1}, {&bad}); })
-                .find("field '{val_loss}': 'val_loss' is neither 'epoch' nor a key of the logs"),
+  EXPECT_NE(error_of([&] {
+              model->fit(d.x, d.y, {.batch_size = 4, .epochs = 1}, {&bad});
+            }).find("field '{val_loss}': 'val_loss' is neither 'epoch' nor a key of the logs"),
             std::string::npos);
 }
 
@@ -583,8 +585,14 @@ TEST(PythonRepr, ThroughCsvValues) {
   CSVLogger csv({.filename = path});
   TrainContext ctx;
   run_epochs(csv, ctx,
-             {{{"a", 0.1}, {"b", 100.0}, {"c", 1e16}, {"d", 1.5e-5}, {"e", 0.0001}, {"f", -2.0},
-               {"g", static_cast<double>(0.1f)}, {"h", 123456789.0},
+             {{{"a", 0.1},
+               {"b", 100.0},
+               {"c", 1e16},
+               {"d", 1.5e-5},
+               {"e", 0.0001},
+               {"f", -2.0},
+               {"g", static_cast<double>(0.1f)},
+               {"h", 123456789.0},
                {"val_x", std::numeric_limits<double>::infinity()}}});
   EXPECT_EQ(read_all(path),
             "epoch,a,b,c,d,e,f,g,h,val_x\r\n"

@@ -38,11 +38,10 @@ struct Data {
 std::unique_ptr<Optimizer> make_opt(const std::string& kind) {
   if (kind == "nadam") return std::make_unique<Nadam>(Nadam::Options{.learning_rate = 0.01});
   if (kind == "schedule") {
-    return std::make_unique<SGD>(SGD::Options{
-        .learning_rate = 0.1,
-        .schedule = std::make_shared<ExponentialDecay>(
-            ExponentialDecay::Options{.initial_learning_rate = 0.1, .decay_steps = 10, .decay_rate = 0.5}),
-        .momentum = 0.9});
+    return std::make_unique<SGD>(SGD::Options{.learning_rate = 0.1,
+                                              .schedule = std::make_shared<ExponentialDecay>(ExponentialDecay::Options{
+                                                  .initial_learning_rate = 0.1, .decay_steps = 10, .decay_rate = 0.5}),
+                                              .momentum = 0.9});
   }
   return std::make_unique<Adam>(Adam::Options{.learning_rate = 0.01});
 }
@@ -245,8 +244,9 @@ TEST_F(CheckpointTest, MismatchesAreErrorsNamingTheFile) {
   wider->compile({.optimizer = make_opt("adam"), .loss = {.name = "categorical_crossentropy"}});
   BackupAndRestore b1({.path = path, .delete_checkpoint = false});
   EXPECT_EQ(error_of([&] { wider->fit(data_.x, data_.y, {.batch_size = 32, .epochs = 2}, {&b1}); }),
-            path + ": the checkpoint was written for another model (its architecture differs from the one being "
-                   "trained)");
+            path +
+                ": the checkpoint was written for another model (its architecture differs from the one being "
+                "trained)");
   // Another optimizer.
   auto nadam = make_model("nadam");
   BackupAndRestore b2({.path = path, .delete_checkpoint = false});
@@ -265,7 +265,9 @@ TEST_F(CheckpointTest, MismatchesAreErrorsNamingTheFile) {
   auto model2 = make_model();
   EarlyStopping early;
   BackupAndRestore b4({.path = path, .delete_checkpoint = false});
-  EXPECT_EQ(error_of([&] { model2->fit(data_.x, data_.y, {.batch_size = 32, .epochs = 2}, {&early, &b4}); }),
+  EXPECT_EQ(error_of([&] {
+              model2->fit(data_.x, data_.y, {.batch_size = 32, .epochs = 2}, {&early, &b4});
+            }),
             "Sequential::fit: cannot resume: the checkpoint holds the state of the callbacks none, this run's "
             "callbacks with state are EarlyStopping");
   const std::string path2 = (dir_ / "ck2.safetensors").string();
@@ -277,7 +279,9 @@ TEST_F(CheckpointTest, MismatchesAreErrorsNamingTheFile) {
   }
   ReduceLROnPlateau reduce;
   BackupAndRestore b5({.path = path2, .delete_checkpoint = false});
-  EXPECT_EQ(error_of([&] { model2->fit(data_.x, data_.y, {.batch_size = 32, .epochs = 2}, {&reduce, &b5}); }),
+  EXPECT_EQ(error_of([&] {
+              model2->fit(data_.x, data_.y, {.batch_size = 32, .epochs = 2}, {&reduce, &b5});
+            }),
             "Sequential::fit: cannot resume: the checkpoint holds the state of the callbacks EarlyStopping, this "
             "run's callbacks with state are ReduceLROnPlateau");
   // Stateless callbacks may differ: a progress logger added on resume is fine.
@@ -286,7 +290,9 @@ TEST_F(CheckpointTest, MismatchesAreErrorsNamingTheFile) {
   std::ostringstream sink;
   ProgbarLogger progress(sink, 2);
   BackupAndRestore b7({.path = path2, .delete_checkpoint = false});
-  EXPECT_EQ(error_of([&] { model3->fit(data_.x, data_.y, {.batch_size = 32, .epochs = 2}, {&e3, &progress, &b7}); }),
+  EXPECT_EQ(error_of([&] {
+              model3->fit(data_.x, data_.y, {.batch_size = 32, .epochs = 2}, {&e3, &progress, &b7});
+            }),
             "no error");
   EXPECT_EQ(b7.resumed_from(), 1);
   // A model file is not a checkpoint.

@@ -6,9 +6,9 @@
 
 #include <vector>
 
-#include "test_util.hpp"
 #include "mlp/matrix.hpp"
 #include "mlp/metrics/confusion_matrix.hpp"
+#include "test_util.hpp"
 
 namespace mlp::metrics {
 namespace {
@@ -23,18 +23,20 @@ Matrix from(std::size_t rows, std::size_t cols, const std::vector<Scalar>& value
 
 TEST(ConfusionMatrix, SoftmaxWithOneHotLabels) {
   // 6 samples, 3 classes; predictions (argmax) 0, 1, 2, 1, 0, 0, labels 0, 1, 2, 0, 2, 1.
-  const Matrix pred = from(6, 3, {0.8f, 0.1f, 0.1f,    // → 0
-                                  0.2f, 0.7f, 0.1f,    // → 1
-                                  0.1f, 0.2f, 0.7f,    // → 2
-                                  0.3f, 0.6f, 0.1f,    // → 1
-                                  0.5f, 0.4f, 0.1f,    // → 0
-                                  0.4f, 0.4f, 0.2f});  // tie 0/1 → 0
-  const Matrix target = from(6, 3, {1, 0, 0,   // 0
-                                    0, 1, 0,   // 1
-                                    0, 0, 1,   // 2
-                                    1, 0, 0,   // 0
-                                    0, 0, 1,   // 2
-                                    0, 1, 0}); // 1
+  const Matrix pred = from(6, 3,
+                           {0.8f, 0.1f, 0.1f,    // → 0
+                            0.2f, 0.7f, 0.1f,    // → 1
+                            0.1f, 0.2f, 0.7f,    // → 2
+                            0.3f, 0.6f, 0.1f,    // → 1
+                            0.5f, 0.4f, 0.1f,    // → 0
+                            0.4f, 0.4f, 0.2f});  // tie 0/1 → 0
+  const Matrix target = from(6, 3,
+                             {1, 0, 0,    // 0
+                              0, 1, 0,    // 1
+                              0, 0, 1,    // 2
+                              1, 0, 0,    // 0
+                              0, 0, 1,    // 2
+                              0, 1, 0});  // 1
   const ConfusionMatrix cm = confusion_matrix(pred.cview(), target.cview());
   ASSERT_EQ(cm.classes(), 3u);
   // rows: true class, columns: predicted class
@@ -84,15 +86,25 @@ TEST(ConfusionMatrix, BadInputNamesTheProblem) {
   EXPECT_EQ(error_of([] { ConfusionMatrix(2).add(2, 0); }),
             "confusion matrix: class (2, 0) is outside a matrix of 2 classes");
   const Matrix pred = from(2, 3, {1, 0, 0, 0, 1, 0});
-  EXPECT_EQ(error_of([&] { confusion_matrix(pred.cview(), from(3, 1, {0, 1, 2}).cview()); }),
+  EXPECT_EQ(error_of([&] {
+              confusion_matrix(pred.cview(), from(3, 1, {0, 1, 2}).cview());
+            }),
             "confusion matrix: 2 predictions but 3 labels");
-  EXPECT_EQ(error_of([&] { confusion_matrix(pred.cview(), from(2, 2, {1, 0, 0, 1}).cview()); }),
+  EXPECT_EQ(error_of([&] {
+              confusion_matrix(pred.cview(), from(2, 2, {1, 0, 0, 1}).cview());
+            }),
             "confusion matrix: labels have 2 columns; expected 1 (class indices) or 3 (one-hot)");
-  EXPECT_EQ(error_of([&] { confusion_matrix(pred.cview(), from(2, 1, {0, 3}).cview()); }),
+  EXPECT_EQ(error_of([&] {
+              confusion_matrix(pred.cview(), from(2, 1, {0, 3}).cview());
+            }),
             "confusion matrix: label 1 is 3.000000, not a class index in [0, 3)");
-  EXPECT_EQ(error_of([&] { confusion_matrix(pred.cview(), from(2, 1, {0.5f, 1}).cview()); }),
+  EXPECT_EQ(error_of([&] {
+              confusion_matrix(pred.cview(), from(2, 1, {0.5f, 1}).cview());
+            }),
             "confusion matrix: label 0 is 0.500000, not a class index in [0, 3)");
-  EXPECT_EQ(error_of([&] { confusion_matrix(pred.cview(), from(2, 1, {0, 1}).cview(), 2); }),
+  EXPECT_EQ(error_of([&] {
+              confusion_matrix(pred.cview(), from(2, 1, {0, 1}).cview(), 2);
+            }),
             "confusion matrix: 2 classes, but the predictions have 3");
   EXPECT_EQ(error_of([] { confusion_matrix(ConstMatrixView{}, ConstMatrixView{}); }),
             "confusion matrix: no predictions");

@@ -69,8 +69,7 @@ TEST(Csv, IrisIsThreeClassesOfFourFeatures) {
 }
 
 TEST(Csv, BreastCancerIsBinary) {
-  const CsvDataset d =
-      read_csv(kTabular + "breast_cancer.csv", {.targets = {"target"}, .task = Task::kClassification});
+  const CsvDataset d = read_csv(kTabular + "breast_cancer.csv", {.targets = {"target"}, .task = Task::kClassification});
   EXPECT_EQ(d.x.rows(), 569u);
   EXPECT_EQ(d.x.cols(), 30u);
   EXPECT_EQ(d.feature_names.front(), "mean_radius");
@@ -91,18 +90,21 @@ TEST(Csv, CaliforniaMissingValueNamesLineAndColumn) {
   const std::string path = kTabular + "california_housing.csv";
   // Line 292 of the file is the first with an empty total_bedrooms.
   EXPECT_EQ(error_of(path, {.targets = {"median_house_value"}, .categorical = {"ocean_proximity"}}),
-            path + ": line 292, column 'total_bedrooms': missing value "
-                   "(to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], CsvOptions::impute in C++)");
+            path +
+                ": line 292, column 'total_bedrooms': missing value "
+                "(to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], "
+                "CsvOptions::impute in C++)");
   // Without `categorical`, the text column stops the reader on the first data row.
   EXPECT_EQ(error_of(path, {.targets = {"median_house_value"}, .impute = Impute::kMean}),
-            path + ": line 2, column 'ocean_proximity': 'NEAR BAY' is not a number; "
-                   "if the column holds categories, list it in CsvOptions::categorical");
+            path +
+                ": line 2, column 'ocean_proximity': 'NEAR BAY' is not a number; "
+                "if the column holds categories, list it in CsvOptions::categorical");
 }
 
 TEST(Csv, CaliforniaImputesTheMeanAndOneHotEncodesProximity) {
-  const CsvDataset d = read_csv(kTabular + "california_housing.csv", {.targets = {"median_house_value"},
-                                                                        .categorical = {"ocean_proximity"},
-                                                                        .impute = Impute::kMean});
+  const CsvDataset d =
+      read_csv(kTabular + "california_housing.csv",
+               {.targets = {"median_house_value"}, .categorical = {"ocean_proximity"}, .impute = Impute::kMean});
   ASSERT_EQ(d.x.rows(), 20640u);
   // 8 numeric features + 5 proximity categories.
   ASSERT_EQ(d.x.cols(), 13u);
@@ -124,9 +126,9 @@ TEST(Csv, CaliforniaImputesTheMeanAndOneHotEncodesProximity) {
     ASSERT_EQ(sum, 1) << "row " << r;
   }
   // The median (numpy: 435.0) with kMedian.
-  const CsvDataset m = read_csv(kTabular + "california_housing.csv", {.targets = {"median_house_value"},
-                                                                        .categorical = {"ocean_proximity"},
-                                                                        .impute = Impute::kMedian});
+  const CsvDataset m =
+      read_csv(kTabular + "california_housing.csv",
+               {.targets = {"median_house_value"}, .categorical = {"ocean_proximity"}, .impute = Impute::kMedian});
   EXPECT_EQ(m.x(290, 4), 435.0f);
 }
 
@@ -139,11 +141,9 @@ TEST(Csv, QuotingFollowsRfc4180) {
                                       "\"Smith, J\",\"1.5\",a\r\n"
                                       "\"say \"\"hi\"\"\",2,b\r\n"
                                       "\"two\r\nlines\",3,a");
-  const CsvDataset d = read_csv(path, {.targets = {"y"},
-                                       .categorical = {"name, full"},
-                                       .task = Task::kClassification});
-  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"name, full=Smith, J", "name, full=say \"hi\"",
-                                                       "name, full=two\r\nlines", "x"}));
+  const CsvDataset d = read_csv(path, {.targets = {"y"}, .categorical = {"name, full"}, .task = Task::kClassification});
+  EXPECT_EQ(d.feature_names,
+            (std::vector<std::string>{"name, full=Smith, J", "name, full=say \"hi\"", "name, full=two\r\nlines", "x"}));
   EXPECT_EQ(row_of(d.x, 0), (std::vector<Scalar>{1, 0, 0, 1.5f}));
   EXPECT_EQ(row_of(d.x, 1), (std::vector<Scalar>{0, 1, 0, 2}));
   EXPECT_EQ(row_of(d.x, 2), (std::vector<Scalar>{0, 0, 1, 3}));
@@ -155,7 +155,9 @@ TEST(Csv, LineEndsDoNotChangeTheResult) {
   const std::string lf = write_temp("lf", "a,b\n1,2\n3,4\n");
   const std::string crlf = write_temp("crlf", "a,b\r\n1,2\r\n3,4\r\n");
   const std::string no_final = write_temp("nofinal", "a,b\r\n1,2\r\n3,4");
-  const std::string blank_tail = write_temp("blanktail", "\xEF\xBB\xBF" "a,b\n1,2\n\n3,4\n\n");  // BOM, blank lines
+  const std::string blank_tail = write_temp("blanktail",
+                                            "\xEF\xBB\xBF"
+                                            "a,b\n1,2\n\n3,4\n\n");  // BOM, blank lines
   for (const std::string& path : {lf, crlf, no_final, blank_tail}) {
     const CsvDataset d = read_csv(path, {.targets = {"b"}});
     ASSERT_EQ(d.x.rows(), 2u) << path;
@@ -169,8 +171,9 @@ TEST(Csv, LineNumbersCountLinesInsideQuotesAndBlankLines) {
   // The bad cell is on line 5 of the file: line 2 holds a two-line quoted field, line 4 is blank.
   const std::string path = write_temp("linecount", "a,b\n\"x\ny\",1\n\n1,zz\n");
   EXPECT_EQ(error_of(path, {.features = {"b"}}),
-            path + ": line 5, column 'b': 'zz' is not a number; "
-                   "if the column holds categories, list it in CsvOptions::categorical");
+            path +
+                ": line 5, column 'b': 'zz' is not a number; "
+                "if the column holds categories, list it in CsvOptions::categorical");
 }
 
 TEST(Csv, OptionsSelectReorderAndDelimit) {
@@ -273,11 +276,14 @@ TEST(Csv, QuotingErrors) {
   const std::string open = write_temp("unterminated", "a,b\n1,\"2\n3,4\n");
   EXPECT_EQ(error_of(open), open + ": line 2: unterminated quoted field (the closing \" is missing)");
   const std::string after = write_temp("after_quote", "a,b\n1,\"2\"x\n");
-  EXPECT_EQ(error_of(after),
-            after + ": line 2: unexpected character 'x' after a closing quote (a quote inside a quoted field is written \"\")");
+  EXPECT_EQ(
+      error_of(after),
+      after +
+          ": line 2: unexpected character 'x' after a closing quote (a quote inside a quoted field is written \"\")");
   const std::string inside = write_temp("inside", "a,b\n1,2\"3\n");
-  EXPECT_EQ(error_of(inside),
-            inside + ": line 2: quote inside an unquoted field (quote the whole field and double the quote: \"a\"\"b\")");
+  EXPECT_EQ(
+      error_of(inside),
+      inside + ": line 2: quote inside an unquoted field (quote the whole field and double the quote: \"a\"\"b\")");
   EXPECT_EQ(error_of(inside, {.delimiter = '"'}), inside + ": the delimiter cannot be a quote or a line break");
 }
 
@@ -307,28 +313,34 @@ TEST(Csv, NumberErrorsNameLineAndColumn) {
   auto [junk_path, junk] = error_for("junk", "1.5abc");
   EXPECT_EQ(junk, junk_path + ": line 3, column 'value': '1.5abc' is not a number");
   auto [text_path, text] = error_for("text", "red");
-  EXPECT_EQ(text, text_path + ": line 3, column 'value': 'red' is not a number; "
-                              "if the column holds categories, list it in CsvOptions::categorical");
+  EXPECT_EQ(text, text_path +
+                      ": line 3, column 'value': 'red' is not a number; "
+                      "if the column holds categories, list it in CsvOptions::categorical");
   auto [inf_path, inf] = error_for("inf", "inf");
-  EXPECT_EQ(inf, inf_path + ": line 3, column 'value': 'inf' is not a finite number "
-                            "(write a missing value as an empty field, NA or ?)");
+  EXPECT_EQ(inf, inf_path +
+                     ": line 3, column 'value': 'inf' is not a finite number "
+                     "(write a missing value as an empty field, NA or ?)");
   auto [minus_inf_path, minus_inf] = error_for("minus_inf", "-Infinity");
-  EXPECT_EQ(minus_inf, minus_inf_path + ": line 3, column 'value': '-Infinity' is not a finite number "
-                                        "(write a missing value as an empty field, NA or ?)");
+  EXPECT_EQ(minus_inf, minus_inf_path +
+                           ": line 3, column 'value': '-Infinity' is not a finite number "
+                           "(write a missing value as an empty field, NA or ?)");
   auto [big_path, big] = error_for("big", "1e999");
   EXPECT_EQ(big, big_path + ": line 3, column 'value': '1e999' is out of range");
   auto [hex_path, hex] = error_for("hex", "0x10");
   EXPECT_EQ(hex, hex_path + ": line 3, column 'value': '0x10' is not a number");
   // A text regression target suggests classification.
   const std::string label = write_temp("text_target", "a,y\n1,cat\n");
-  EXPECT_EQ(error_of(label, {.targets = {"y"}}),
-            label + ": line 2, column 'y': 'cat' is not a number; for text labels use CsvOptions::Task::kClassification");
+  EXPECT_EQ(
+      error_of(label, {.targets = {"y"}}),
+      label + ": line 2, column 'y': 'cat' is not a number; for text labels use CsvOptions::Task::kClassification");
 }
 
 TEST(Csv, MissingValueErrors) {
   const std::string path = write_temp("missing", "a,b,y\n1,2,3\n4,NA,6\n");
   EXPECT_EQ(error_of(path, {.targets = {"y"}}),
-            path + ": line 3, column 'b': missing value (to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], CsvOptions::impute in C++)");
+            path +
+                ": line 3, column 'b': missing value (to fill it with the column mean or median: impute = \"mean\" or "
+                "\"median\" in [data], CsvOptions::impute in C++)");
   const std::string target = write_temp("missing_target", "a,y\n1,\n");
   EXPECT_EQ(error_of(target, {.targets = {"y"}, .impute = Impute::kMean}),
             target + ": line 2, column 'y': missing target value");
@@ -339,7 +351,6 @@ TEST(Csv, MissingValueErrors) {
   EXPECT_EQ(error_of(all, {.impute = Impute::kMean}),
             all + ": column 'b': every value is missing, nothing to impute from");
 }
-
 
 // ---- Encoding: learned from a training file, applied unchanged to later files -----------------
 
@@ -355,16 +366,13 @@ std::pair<std::string, std::string> split_california(std::size_t rows) {
           write_temp("california_rest_" + tag, header + "\n" + rest)};
 }
 
-const CsvOptions kCalifornia = {.targets = {"median_house_value"},
-                                .categorical = {"ocean_proximity"},
-                                .impute = Impute::kMean};
+const CsvOptions kCalifornia = {
+    .targets = {"median_house_value"}, .categorical = {"ocean_proximity"}, .impute = Impute::kMean};
 
 TEST(CsvEncoding, LearnedFromTheFile) {
   const std::string path = write_temp("enc_learn", "size,color,y\n1,red,cat\n,blue,dog\n3,green,cat\n");
-  const CsvDataset d = read_csv(path, {.targets = {"y"},
-                                       .categorical = {"color"},
-                                       .impute = Impute::kMedian,
-                                       .task = Task::kClassification});
+  const CsvDataset d = read_csv(
+      path, {.targets = {"y"}, .categorical = {"color"}, .impute = Impute::kMedian, .task = Task::kClassification});
   EXPECT_EQ(d.encoding.features, (std::vector<std::string>{"size", "color"}));
   EXPECT_EQ(d.encoding.categories,
             (std::map<std::string, std::vector<std::string>>{{"color", {"blue", "green", "red"}}}));
@@ -389,8 +397,9 @@ TEST(CsvEncoding, SecondFileGetsTheTrainingLayout) {
   // Columns in another order, an extra column, only two of the three colors (red first), one class.
   const std::string second = write_temp("enc_second", "y,color,extra,size\ndog,red,x,10\ndog,blue,y,20\n");
   // On its own the second file would encode differently: two color columns, one class.
-  const CsvDataset alone = read_csv(second, {.features = {"size", "color"}, .targets = {"y"},
-                                             .categorical = {"color"}, .task = Task::kClassification});
+  const CsvDataset alone = read_csv(
+      second,
+      {.features = {"size", "color"}, .targets = {"y"}, .categorical = {"color"}, .task = Task::kClassification});
   EXPECT_EQ(alone.x.cols(), 3u);
   EXPECT_EQ(alone.y.cols(), 1u);
   CsvOptions with = options;
@@ -436,12 +445,15 @@ TEST(CsvEncoding, ImputesWithTheTrainingFillValue) {
   EXPECT_EQ(row_of(md.x, 1), (std::vector<Scalar>{100, 0}));
   // impute = kNone still refuses missing values; an encoding learned without imputation has no fill values.
   EXPECT_EQ(error_of(second, {.encoding = mean.encoding}),
-            second + ": line 2, column 'a': missing value "
-                     "(to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], CsvOptions::impute in C++)");
+            second +
+                ": line 2, column 'a': missing value "
+                "(to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], "
+                "CsvOptions::impute in C++)");
   const CsvDataset none = read_csv(write_temp("enc_nofill", "a,b\n1,2\n"));
   EXPECT_EQ(error_of(second, {.impute = Impute::kMean, .encoding = none.encoding}),
-            second + ": line 2, column 'a': missing value, and CsvOptions::encoding has no fill value for this "
-                     "column (it was learned with CsvOptions::impute = kNone)");
+            second +
+                ": line 2, column 'a': missing value, and CsvOptions::encoding has no fill value for this "
+                "column (it was learned with CsvOptions::impute = kNone)");
 }
 
 TEST(CsvEncoding, PredictionInputHasNoTargets) {
@@ -462,8 +474,9 @@ TEST(CsvEncoding, Errors) {
   with.encoding = read_csv(train, options).encoding;
   const std::string category = write_temp("enc_err_cat", "n,color,y\n1,red,cat\n2,Red,dog\n");
   EXPECT_EQ(error_of(category, with),
-            category + ": line 3, column 'color': 'Red' is not one of the encoding's categories for this column: "
-                       "'blue', 'red'");
+            category +
+                ": line 3, column 'color': 'Red' is not one of the encoding's categories for this column: "
+                "'blue', 'red'");
   const std::string label = write_temp("enc_err_label", "n,color,y\n1,red,cow\n");
   EXPECT_EQ(error_of(label, with),
             label + ": line 2, column 'y': label 'cow' is not one of the encoding's classes: 'cat', 'dog'");
@@ -474,13 +487,15 @@ TEST(CsvEncoding, Errors) {
   CsvOptions other_features = with;
   other_features.features = {"color", "n"};
   EXPECT_EQ(error_of(train, other_features),
-            train + ": CsvOptions::features (color, n) differ from the encoding's (n, color); "
-                    "leave them empty to use the encoding's");
+            train +
+                ": CsvOptions::features (color, n) differ from the encoding's (n, color); "
+                "leave them empty to use the encoding's");
   CsvOptions other_categorical = with;
   other_categorical.categorical = {"n"};
   EXPECT_EQ(error_of(train, other_categorical),
-            train + ": CsvOptions::categorical (n) differs from the encoding's categorical columns (color); "
-                    "leave it empty to use the encoding's");
+            train +
+                ": CsvOptions::categorical (n) differs from the encoding's categorical columns (color); "
+                "leave it empty to use the encoding's");
   CsvOptions as_target = with;
   as_target.targets = {"n"};
   EXPECT_EQ(error_of(train, as_target),
@@ -488,17 +503,20 @@ TEST(CsvEncoding, Errors) {
   CsvOptions no_classes = with;
   no_classes.encoding->class_names.clear();
   EXPECT_EQ(error_of(train, no_classes),
-            train + ": CsvOptions::encoding has no class names (it was not learned for classification with one "
-                    "target)");
+            train +
+                ": CsvOptions::encoding has no class names (it was not learned for classification with one "
+                "target)");
   CsvOptions multilabel = with;
   multilabel.targets = {"y", "n"};
   multilabel.encoding->features = {"color"};
-  EXPECT_EQ(error_of(train, multilabel), train + ": the targets (y, n) differ from the encoding's class names (cat, dog)");
+  EXPECT_EQ(error_of(train, multilabel),
+            train + ": the targets (y, n) differ from the encoding's class names (cat, dog)");
   // An inconsistent encoding built by hand.
   CsvOptions bad = with;
   bad.encoding->fill_values["color"] = 1;
-  EXPECT_EQ(error_of(train, bad), train + ": CsvOptions::encoding: 'fill_values' names column 'color', which is "
-                                          "categorical (categorical columns are never imputed)");
+  EXPECT_EQ(error_of(train, bad), train +
+                                      ": CsvOptions::encoding: 'fill_values' names column 'color', which is "
+                                      "categorical (categorical columns are never imputed)");
 }
 
 TEST(CsvEncoding, CaliforniaSplitKeepsTheTrainingEncoding) {
@@ -534,8 +552,9 @@ TEST(CsvEncoding, CaliforniaSplitKeepsTheTrainingEncoding) {
   CsvOptions small = kCalifornia;
   small.encoding = read_csv(small_train, kCalifornia).encoding;
   EXPECT_EQ(error_of(small_rest, small),
-            small_rest + ": line 316, column 'ocean_proximity': 'ISLAND' is not one of the encoding's categories "
-                         "for this column: '<1H OCEAN', 'INLAND', 'NEAR BAY', 'NEAR OCEAN'");
+            small_rest +
+                ": line 316, column 'ocean_proximity': 'ISLAND' is not one of the encoding's categories "
+                "for this column: '<1H OCEAN', 'INLAND', 'NEAR BAY', 'NEAR OCEAN'");
 }
 
 // ---- Encoding as JSON ------------------------------------------------------------------------
@@ -562,9 +581,9 @@ TEST(CsvEncoding, JsonRoundTrip) {
   EXPECT_EQ(to_json(empty).dump(), R"({"categories":{},"class_names":[],"features":[],"fill_values":{}})");
   EXPECT_EQ(csv_encoding_from_json(to_json(empty), "model.json"), empty);
   // Integer fill values are numbers too.
-  EXPECT_EQ(csv_encoding_from_json(nlohmann::json::parse(
-                                       R"({"features":["a"],"categories":{},"fill_values":{"a":3},"class_names":[]})"),
-                                   "model.json")
+  EXPECT_EQ(csv_encoding_from_json(
+                nlohmann::json::parse(R"({"features":["a"],"categories":{},"fill_values":{"a":3},"class_names":[]})"),
+                "model.json")
                 .fill_values.at("a"),
             3.0);
 }
@@ -608,7 +627,6 @@ TEST(CsvEncoding, JsonErrorsNameTheKey) {
             "model.json: CSV encoding: 'class_names' names 'x' twice");
 }
 
-
 // ---- Writing ---------------------------------------------------------------------------------
 
 TEST(Csv, FieldIsWrittenAsItIsWhenNothingNeedsQuoting) {
@@ -639,7 +657,8 @@ TEST(Csv, FieldQuotingFollowsTheSeparatorInUse) {
 }
 
 TEST(Csv, WrittenFieldsReadBackUnchanged) {
-  const std::vector<std::string> names = {"a;b", "say \"hi\"", "two\r\nlines", "cr\ronly", "lf\nonly", "plain, comma", ""};
+  const std::vector<std::string> names = {"a;b", "say \"hi\"", "two\r\nlines", "cr\ronly", "lf\nonly", "plain, comma",
+                                          ""};
   std::string text;
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i > 0) text += ';';

@@ -33,9 +33,8 @@ fs::path fresh_dir(const std::string& name) {
 }
 
 FetchOptions offline(const fs::path& cache, std::vector<std::string>* lines) {
-  return {.cache_dir = cache.string(),
-          .network = false,
-          .report = [lines](const std::string& l) { lines->push_back(l); }};
+  return {
+      .cache_dir = cache.string(), .network = false, .report = [lines](const std::string& l) { lines->push_back(l); }};
 }
 
 TEST(Sha256, KnownDigests) {
@@ -50,9 +49,10 @@ TEST(Datasets, FashionMnistFromTheDebianPackageThenFromTheCache) {
   std::vector<std::string> lines;
   const ImageDataset d = load_dataset("fashion-mnist", offline(cache, &lines));
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0], "fashion-mnist: 4 file(s) from Debian package dataset-fashion-mnist "
-                      "(/usr/share/datasets/fashion-mnist), SHA-256 verified, in " +
-                          (cache / "fashion-mnist").string());
+  EXPECT_EQ(lines[0],
+            "fashion-mnist: 4 file(s) from Debian package dataset-fashion-mnist "
+            "(/usr/share/datasets/fashion-mnist), SHA-256 verified, in " +
+                (cache / "fashion-mnist").string());
   EXPECT_EQ(d.x_train.rows(), 60000u);
   EXPECT_EQ(d.x_train.cols(), 784u);
   EXPECT_EQ(d.x_test.rows(), 10000u);
@@ -93,8 +93,8 @@ TEST(Datasets, WrongFilesAreRejectedByTheirChecksum) {
   // files, but not the official ones, so every checksum differs and nothing enters the cache.
   const fs::path source = fresh_dir("wrong_source");
   const std::string data = MLP_TEST_DATA_DIR;
-  for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                           "t10k-labels-idx1-ubyte"}) {
+  for (const char* name :
+       {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
     fs::copy_file(data + "/mnist-subset-" + name + ".gz", source / (std::string(name) + ".gz"));
   }
   const fs::path cache = fresh_dir("wrong_cache");

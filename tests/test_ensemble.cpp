@@ -210,33 +210,38 @@ TEST(VotingEnsemble, RejectsBadMembersAndWeightsNamingTheMember) {
   EXPECT_EQ(error_of([&] { VotingEnsemble(models_of(table_model("a", kM1))); }),
             "VotingEnsemble: needs at least 2 models, got 1");
   EXPECT_EQ(error_of([&] { make({.weights = {1, 2}}); }), "VotingEnsemble: 2 weights for 3 models");
-  EXPECT_EQ(error_of([&] { make({.weights = {1, -0.5, 1}}); }),
+  EXPECT_EQ(error_of([&] {
+              make({.weights = {1, -0.5, 1}});
+            }),
             "VotingEnsemble: weight 2 must be finite and >= 0, got -0.5");
-  EXPECT_EQ(error_of([&] { make({.weights = {1, 1, std::nan("")}}); }),
+  EXPECT_EQ(error_of([&] {
+              make({.weights = {1, 1, std::nan("")}});
+            }),
             "VotingEnsemble: weight 3 must be finite and >= 0, got nan");
-  EXPECT_EQ(error_of([&] { make({.weights = {0, 0, 0}}); }),
+  EXPECT_EQ(error_of([&] {
+              make({.weights = {0, 0, 0}});
+            }),
             "VotingEnsemble: the weights are all 0; give at least one member a positive weight");
   EXPECT_EQ(error_of([&] { make({}, {"x.safetensors"}); }), "VotingEnsemble: 1 names for 3 models");
   EXPECT_EQ(error_of([&] { VotingEnsemble(models_of(table_model("a", kM1), nullptr)); }),
             "VotingEnsemble: model 2 is null");
   EXPECT_EQ(error_of([&] {
-              VotingEnsemble(models_of(table_model("a", kM1), table_model("b", {{0.2, 0.8}, {0.5, 0.5}, {0.5, 0.5},
-                                                                              {0.5, 0.5}, {0.5, 0.5}})),
+              VotingEnsemble(models_of(table_model("a", kM1),
+                                       table_model("b", {{0.2, 0.8}, {0.5, 0.5}, {0.5, 0.5}, {0.5, 0.5}, {0.5, 0.5}})),
                              {}, {"a.safetensors", "b.safetensors"});
             }),
             "VotingEnsemble: member 2 (b.safetensors) takes inputs of shape (None, 5), member 1 (a.safetensors) "
             "takes (None, 4)");
   EXPECT_EQ(error_of([&] {
-              VotingEnsemble(models_of(table_model("a", kM1), table_model("b", {{0.2, 0.8}, {0.5, 0.5}, {0.5, 0.5},
-                                                                              {0.5, 0.5}})));
+              VotingEnsemble(
+                  models_of(table_model("a", kM1), table_model("b", {{0.2, 0.8}, {0.5, 0.5}, {0.5, 0.5}, {0.5, 0.5}})));
             }),
             "VotingEnsemble: member 2 (b) gives outputs of shape (None, 2), member 1 (a) gives (None, 3)");
   EXPECT_EQ(error_of([&] { VotingEnsemble(models_of(table_model("a", kM1), table_model("b", kM2, "linear"))); }),
             "VotingEnsemble: member 2 (b) is a regressor, member 1 (a) is a multiclass classifier (softmax output)");
-  EXPECT_EQ(error_of([&] {
-              VotingEnsemble(models_of(table_model("a", kM1, "sigmoid"), table_model("b", kM2, "sigmoid")));
-            }),
-            "VotingEnsemble: member 1 (a) has a sigmoid output of width 3 (multilabel), which voting does not support");
+  EXPECT_EQ(
+      error_of([&] { VotingEnsemble(models_of(table_model("a", kM1, "sigmoid"), table_model("b", kM2, "sigmoid"))); }),
+      "VotingEnsemble: member 1 (a) has a sigmoid output of width 3 (multilabel), which voting does not support");
   EXPECT_EQ(error_of([&] {
               VotingEnsemble(models_of(table_model("a", two, "linear"), table_model("b", two, "linear")),
                              {.voting = Voting::kHard});
@@ -258,7 +263,9 @@ TEST(VotingEnsemble, EvaluateRejectsLabelsOfTheWrongShape) {
             "VotingEnsemble::evaluate: 4 samples but 3 labels");
   EXPECT_EQ(error_of([&] { ensemble.evaluate(identity(4), Matrix(4, 2)); }),
             "VotingEnsemble::evaluate: labels have 2 columns; expected 3 (one-hot) or 1 (class index)");
-  EXPECT_EQ(error_of([&] { ensemble.evaluate(identity(4), Matrix(4, 1, {0, 1, 3, 0})); }),
+  EXPECT_EQ(error_of([&] {
+              ensemble.evaluate(identity(4), Matrix(4, 1, {0, 1, 3, 0}));
+            }),
             "VotingEnsemble::evaluate: row 2: label 3 is not a class index in [0, 3)");
 }
 

@@ -19,7 +19,8 @@ TEST(ErrorLocation, PrefixFormats) {
   EXPECT_EQ((ErrorLocation{.file = "c.toml", .line = 14, .path = "model.layers[2].units", .detail = {}}).prefix(),
             "c.toml:14: model.layers[2].units: ");
   EXPECT_EQ((ErrorLocation{.file = "c.toml", .line = 0, .path = "fit", .detail = {}}).prefix(), "c.toml: fit: ");
-  EXPECT_EQ((ErrorLocation{.file = {}, .line = 0, .path = "layers[0]", .detail = "Dense"}).prefix(), "layers[0] (Dense): ");
+  EXPECT_EQ((ErrorLocation{.file = {}, .line = 0, .path = "layers[0]", .detail = "Dense"}).prefix(),
+            "layers[0] (Dense): ");
   EXPECT_EQ((ErrorLocation{}).prefix(), "the document: ");
 }
 
@@ -64,14 +65,16 @@ TEST(RethrowAt, LocatesAnErrorWithoutALocationAndDropsTheClassName) {
 TEST(RethrowAt, KeepsTheLocationAnErrorHasAlready) {
   const Error inner(ErrorLocation{.file = "c.toml", .line = 11, .path = "model.layers[1].units", .detail = {}},
                     "expected an integer, got a string (\"many\")");
-  const Error out = caught(inner, ErrorLocation{.file = "c.toml", .line = 9, .path = "model.layers[1]", .detail = "Dense"});
+  const Error out =
+      caught(inner, ErrorLocation{.file = "c.toml", .line = 9, .path = "model.layers[1]", .detail = "Dense"});
   EXPECT_STREQ(out.what(), "c.toml:11: model.layers[1].units: expected an integer, got a string (\"many\")");
   EXPECT_EQ(out.location()->line, 11);
 }
 
 TEST(RethrowAt, MessagePrefix) {
-  const Error out = caught(Error("patience must be >= 0"), ErrorLocation{.file = {}, .line = 0, .path = "callbacks[0]", .detail = {}},
-                           "(EarlyStopping): ");
+  const Error out =
+      caught(Error("patience must be >= 0"), ErrorLocation{.file = {}, .line = 0, .path = "callbacks[0]", .detail = {}},
+             "(EarlyStopping): ");
   EXPECT_STREQ(out.what(), "callbacks[0]: (EarlyStopping): patience must be >= 0");
 }
 

@@ -4,10 +4,10 @@
 // their logs, the functional summary, save/load and checkpoint round trips, and a chain built as
 // a graph training bit-identically to the same Sequential.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
-#include <unistd.h>
 
 #include "mlp/checkpoint.hpp"
 #include "mlp/mlp.hpp"
@@ -66,14 +66,19 @@ TEST(Functional, ConstructionErrorsNameTheLayer) {
     Model m({.name = "m"});
     const Node a = m.input({5}, "a");
     const Node b = m.input({2, 3}, "b");
-    EXPECT_EQ(error_of([&] { m.add(Concatenate(), {a, b}, "join"); }),
+    EXPECT_EQ(error_of([&] {
+                m.add(Concatenate(), {a, b}, "join");
+              }),
               "Concatenate 'join': inputs must match on every axis but the last, got (None, 5), (None, 2, 3)");
     EXPECT_EQ(error_of([&] { m.add(Add(), {a}, "sum"); }), "Add 'sum' needs at least 2 inputs, got 1");
     const Node c = m.input({4}, "c");
-    EXPECT_EQ(error_of([&] { m.add(Average(), {a, c}, "avg"); }),
+    EXPECT_EQ(error_of([&] {
+                m.add(Average(), {a, c}, "avg");
+              }),
               "Average 'avg': inputs must have the same shape, got (None, 5), (None, 4)");
     EXPECT_EQ(error_of([&] { m.add(Dense({.units = 2}), {a, c}, "two"); }), "Dense 'two' takes one input, got 2");
-    EXPECT_EQ(error_of([&] { m.add(Dense({.units = 2}), {}, "none"); }), "Model::add: layer 'none' is called on no input");
+    EXPECT_EQ(error_of([&] { m.add(Dense({.units = 2}), {}, "none"); }),
+              "Model::add: layer 'none' is called on no input");
     EXPECT_EQ(error_of([&] { m.add(Dense({.units = 2}), {Node{42}}, "far"); }),
               "Model::add: layer 'far' reads a node that is not in model 'm'");
     EXPECT_EQ(error_of([&] { m.input({3}, "a"); }), "Model::add: a layer named 'a' already exists");
@@ -90,19 +95,19 @@ TEST(Functional, ConstructionErrorsNameTheLayer) {
     const Node out = m.add(Dense({.units = 1}), {a}, "out");
     (void)dead;
     EXPECT_EQ(error_of([&] { m.set_outputs({out, out}); }), "Model::set_outputs: layer 'out' is given twice");
-    EXPECT_EQ(error_of([&] { m.set_outputs({out}); }), "Model::set_outputs: layer 'dead_end' does not lead to any output");
+    EXPECT_EQ(error_of([&] { m.set_outputs({out}); }),
+              "Model::set_outputs: layer 'dead_end' does not lead to any output");
   }
   {
     Sequential s;
-    EXPECT_EQ(error_of([&] { s.input({3}); }), "Sequential::input: a Sequential takes its input from add(InputLayer(...))");
+    EXPECT_EQ(error_of([&] { s.input({3}); }),
+              "Sequential::input: a Sequential takes its input from add(InputLayer(...))");
   }
   {
     WideDeep w;
     EXPECT_EQ(error_of([&] { w.model.add(Dense({.units = 1}), {w.out}); }),
               "Model::add: the model 'wide_deep' is already built");
-    EXPECT_EQ(error_of([&] {
-                w.model.compile({.loss = {.name = "mse"}, .outputs = {{.loss_weight = 1}}});
-              }),
+    EXPECT_EQ(error_of([&] { w.model.compile({.loss = {.name = "mse"}, .outputs = {{.loss_weight = 1}}}); }),
               "Model::compile: settings for 1 outputs, but model 'wide_deep' has 2");
     EXPECT_EQ(error_of([&] {
                 w.model.compile({.loss = {.name = "mse"}, .outputs = {{.output = "main", .loss_weight = 1}}});
@@ -111,19 +116,30 @@ TEST(Functional, ConstructionErrorsNameTheLayer) {
     w.model.compile({.loss = {.name = "mse"}});
     const Matrix x2 = random_matrix(4, 2, 1), x3 = random_matrix(4, 3, 2), y = random_matrix(4, 1, 3);
     EXPECT_EQ(error_of([&] { w.model.fit({x2}, {y, y}); }), "Model::fit: 1 input matrices for a model with 2 inputs");
-    EXPECT_EQ(error_of([&] { w.model.fit({x3, x3}, {y, y}); }),
+    EXPECT_EQ(error_of([&] {
+                w.model.fit({x3, x3}, {y, y});
+              }),
               "Model::fit: input 'wide_input' has 3 features per sample but the model's input (None, 2) needs 2");
     const Matrix short_x = random_matrix(3, 3, 4);
-    EXPECT_EQ(error_of([&] { w.model.fit({x2, short_x}, {y, y}); }),
+    EXPECT_EQ(error_of([&] {
+                w.model.fit({x2, short_x}, {y, y});
+              }),
               "Model::fit: input 'deep_input' has 3 samples but input 'wide_input' has 4");
-    EXPECT_EQ(error_of([&] { w.model.fit({x2, x3}, {y}); }), "Model::fit: 1 target matrices for a model with 2 outputs");
+    EXPECT_EQ(error_of([&] {
+                w.model.fit({x2, x3}, {y});
+              }),
+              "Model::fit: 1 target matrices for a model with 2 outputs");
     const Matrix y2 = random_matrix(4, 2, 5);
-    EXPECT_EQ(error_of([&] { w.model.fit({x2, x3}, {y, y2}); }),
+    EXPECT_EQ(error_of([&] {
+                w.model.fit({x2, x3}, {y, y2});
+              }),
               "Model::fit: the target of output 'aux_output' has 2 columns but loss 'mean_squared_error' with "
               "output (None, 1) needs 1");
     EXPECT_EQ(error_of([&] { w.model.predict(x2); }),
               "Model::predict: model 'wide_deep' has 2 outputs; pass its inputs as a list (Inputs) to get them all");
-    EXPECT_EQ(error_of([&] { w.model.fit({x2, x3}, {y, y}, {.class_weight = {{0, 2.0}}}); }),
+    EXPECT_EQ(error_of([&] {
+                w.model.fit({x2, x3}, {y, y}, {.class_weight = {{0, 2.0}}});
+              }),
               "Model::fit: class_weight needs a model with one output; model 'wide_deep' has 2");
   }
 }
@@ -136,7 +152,7 @@ TEST(Functional, ConcatenateJoinsTheLastAxisOfRank2Inputs) {
   m.set_outputs({j});
   EXPECT_EQ(m.layers()[j.index]->output_shape(), (Shape{2, 3}));
   Matrix xa(1, 2), xb(1, 4);
-  xa[0] = 1, xa[1] = 2;                    // [[1], [2]]
+  xa[0] = 1, xa[1] = 2;                        // [[1], [2]]
   xb[0] = 3, xb[1] = 4, xb[2] = 5, xb[3] = 6;  // [[3, 4], [5, 6]]
   const std::vector<Matrix> y = m.predict({xa, xb});
   const std::vector<Scalar> want{1, 3, 4, 2, 5, 6};  // [[1, 3, 4], [2, 5, 6]]
@@ -310,7 +326,8 @@ TEST(Functional, AChainGraphTrainsBitIdenticallyToTheSequential) {
   Matrix y(64, 3);
   for (std::size_t r = 0; r < 64; ++r) y(r, (x(r, 0) > 0) + (x(r, 1) > 0)) = 1;
   auto compile = [](Model& m) {
-    m.compile({.optimizer = make_optimizer("adam"), .loss = {.name = "categorical_crossentropy"}, .metrics = {"accuracy"}});
+    m.compile(
+        {.optimizer = make_optimizer("adam"), .loss = {.name = "categorical_crossentropy"}, .metrics = {"accuracy"}});
   };
   Sequential s({.seed = 5});
   s.add<InputLayer>({.shape = {4}});
@@ -505,7 +522,8 @@ TEST(FunctionalConfig, CompileSettingsPerOutputByName) {
   again.model.compile(compile_options_from_config(ConfigObject(saved, "compile")));
   EXPECT_EQ(compile_config(again.model), saved);
 
-  const nlohmann::json negative = nlohmann::json::parse(R"({"loss": "mse", "outputs": {"output": {"loss_weight": -1}}})");
+  const nlohmann::json negative =
+      nlohmann::json::parse(R"({"loss": "mse", "outputs": {"output": {"loss_weight": -1}}})");
   EXPECT_EQ(error_of([&] { compile_options_from_config(ConfigObject(negative, "compile")); }),
             "compile.outputs.output.loss_weight: must be finite and >= 0, got -1.0");
   const nlohmann::json unknown = nlohmann::json::parse(R"({"loss": "mse", "outputs": {"main": {"loss_weight": 1}}})");

@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 
 std::string write_temp(const std::string& name, const std::vector<unsigned char>& bytes) {
   const fs::path path = fs::temp_directory_path() / ("mlp_test_idx_" + name);
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   return path.string();
 }
 
@@ -92,8 +92,7 @@ TEST(Idx, RawFileRoundTrip) {
 
 TEST(Idx, MalformedFilesGiveErrorsNamingTheFile) {
   const std::string truncated = write_temp("truncated", {0, 0, 8, 1, 0, 0, 0, 5, 1, 2});
-  EXPECT_EQ(error_of(truncated),
-            truncated + ": truncated: the header promises 5 bytes of data, the file has 2");
+  EXPECT_EQ(error_of(truncated), truncated + ": truncated: the header promises 5 bytes of data, the file has 2");
   const std::string magic = write_temp("magic", {1, 2, 8, 1, 0, 0, 0, 1, 9});
   EXPECT_EQ(error_of(magic), magic + ": wrong magic number (an IDX file starts with two zero bytes)");
   // A forged header claiming 4G x 4G items must fail on the size check, not allocate.
@@ -190,12 +189,13 @@ TEST(Idx, WriteRefusesInconsistentArrays) {
   EXPECT_EQ(write_error(path, IdxArray{{2, 3}, {1, 2, 3, 4, 5}}),
             path + ": cannot write IDX: dims [2, 3] describe 6 items, but data holds 5 bytes");
   EXPECT_EQ(write_error(path, IdxArray{{0xffffffff, 0xffffffff, 0xffffffff}, {}}),
-            path + ": cannot write IDX: dims [4294967295, 4294967295, 4294967295] describe more than 2^64 items, but "
-                   "data holds 0 bytes");
+            path +
+                ": cannot write IDX: dims [4294967295, 4294967295, 4294967295] describe more than 2^64 items, but "
+                "data holds 0 bytes");
   EXPECT_FALSE(fs::exists(path));
   const std::string in_missing_dir = (fs::temp_directory_path() / "mlp_test_idx_no_dir" / "x.idx").string();
-  EXPECT_EQ(write_error(in_missing_dir, sample()).rfind(in_missing_dir + ": cannot write (No such file or directory)", 0),
-            0u)
+  EXPECT_EQ(
+      write_error(in_missing_dir, sample()).rfind(in_missing_dir + ": cannot write (No such file or directory)", 0), 0u)
       << write_error(in_missing_dir, sample());
 }
 
@@ -204,7 +204,8 @@ TEST(Idx, WriteRefusesInconsistentArrays) {
 TEST(Idx, ForgedHeadersFailBeforeAllocating) {
   // 4294967295 x 4294967295 items promised, one byte present: refused on the size check.
   const std::string huge = write_temp("huge_exact", {0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1});
-  EXPECT_EQ(error_of(huge), huge + ": truncated: the header promises 18446744065119617025 bytes of data, the file has 1");
+  EXPECT_EQ(error_of(huge),
+            huge + ": truncated: the header promises 18446744065119617025 bytes of data, the file has 1");
   // The same inside gzip: inflation stops at the end of what is there.
   const std::string huge_gz = write_temp_gz("huge", {0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1});
   EXPECT_EQ(error_of(huge_gz),
@@ -212,8 +213,9 @@ TEST(Idx, ForgedHeadersFailBeforeAllocating) {
   // Three dimensions whose product does not fit in 64 bits.
   const std::string overflow =
       write_temp("overflow", {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
-  EXPECT_EQ(error_of(overflow), overflow + ": IDX dimensions [4294967295, 4294967295, 4294967295] multiply to more "
-                                           "items than fit in 64 bits");
+  EXPECT_EQ(error_of(overflow), overflow +
+                                    ": IDX dimensions [4294967295, 4294967295, 4294967295] multiply to more "
+                                    "items than fit in 64 bits");
 }
 
 TEST(Idx, GzipWithMoreDataThanTheHeaderPromisesIsCountedNotKept) {

@@ -200,8 +200,8 @@ std::vector<double> gram(const Matrix& w) {
 }
 
 TEST(Orthogonal, OrthonormalForSquareTallWideAndVectorShapes) {
-  for (const auto& [rows, cols] : {std::pair<std::size_t, std::size_t>{8, 8}, {40, 7}, {7, 40}, {1, 9}, {9, 1},
-                                   {256, 64}}) {
+  for (const auto& [rows, cols] :
+       {std::pair<std::size_t, std::size_t>{8, 8}, {40, 7}, {7, 40}, {1, 9}, {9, 1}, {256, 64}}) {
     for (const double gain : {1.0, 2.5}) {
       Initializer init = Initializer::from_name("orthogonal");
       init.gain = gain;

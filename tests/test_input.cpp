@@ -47,7 +47,8 @@ TEST(ByteMatrix, ShapeKeepFirstAndTakeRows) {
   EXPECT_EQ(m.row(2)[1], 6);
   const std::vector<std::size_t> index{2, 0, 2};
   const ByteMatrix t = take_rows(m, index);
-  EXPECT_EQ(std::vector<std::uint8_t>(t.values().begin(), t.values().end()), (std::vector<std::uint8_t>{5, 6, 1, 2, 5, 6}));
+  EXPECT_EQ(std::vector<std::uint8_t>(t.values().begin(), t.values().end()),
+            (std::vector<std::uint8_t>{5, 6, 1, 2, 5, 6}));
   m.keep_first(5);  // more than there are: unchanged
   EXPECT_EQ(m.rows(), 3u);
   m.keep_first(1);
@@ -104,8 +105,8 @@ TEST(InputView, ColumnScalingDecodesExactlyAsPreprocessingApplies) {
 
 TEST(InputView, RowRangeCopyAndGatherAgreeForBytesAndFloats) {
   const ByteMatrix bytes = all_bytes(50, 6);
-  const Matrix floats = idx_to_matrix({{50, 6}, std::vector<std::uint8_t>(bytes.values().begin(), bytes.values().end())},
-                                      1.0 / 255);
+  const Matrix floats =
+      idx_to_matrix({{50, 6}, std::vector<std::uint8_t>(bytes.values().begin(), bytes.values().end())}, 1.0 / 255);
   const InputView b(bytes, 1.0 / 255), f(floats);
   EXPECT_TRUE(b.bytes());
   EXPECT_FALSE(f.bytes());
@@ -172,7 +173,8 @@ TEST(InputView, Errors) {
   const ColumnScaling short_scaling = ColumnScaling::divide_by(255, 2);
   EXPECT_EQ(error_of([&] { InputView(bytes, short_scaling); }),
             "InputView: the scaling has 2 scales and 2 shifts for bytes of 3 columns");
-  EXPECT_EQ(error_of([] { (void)ColumnScaling::divide_by(0, 3); }), "ColumnScaling::divide_by: must be > 0, got 0.000000");
+  EXPECT_EQ(error_of([] { (void)ColumnScaling::divide_by(0, 3); }),
+            "ColumnScaling::divide_by: must be > 0, got 0.000000");
 }
 
 struct Subset {
@@ -232,7 +234,9 @@ TEST(InputView, ExplicitValidationAndLrFinderTakeBytes) {
     add_reference_mnist_layers(model);
     compile_reference_mnist(model);
     return model.fit(x.row_range(0, 400), InputView(s.y).floats().row_range(0, 400),
-                     {.batch_size = 64, .epochs = 1, .validation_x = x.row_range(400, 200),
+                     {.batch_size = 64,
+                      .epochs = 1,
+                      .validation_x = x.row_range(400, 200),
                       .validation_y = InputView(s.y).floats().row_range(400, 200)});
   };
   EXPECT_EQ(fit(bytes).history, fit(s.x_floats).history);

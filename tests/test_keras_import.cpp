@@ -132,7 +132,9 @@ TEST_P(KerasRoundTrip, GraphWithEveryMergeIsBitIdentical) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, KerasRoundTrip, ::testing::Values(KerasFormat::kKeras, KerasFormat::kH5),
-                         [](const auto& param_info) { return param_info.param == KerasFormat::kKeras ? "keras" : "h5"; });
+                         [](const auto& param_info) {
+                           return param_info.param == KerasFormat::kKeras ? "keras" : "h5";
+                         });
 
 TEST(KerasImport, TruncatedFilesAreRefusedNotCrashed) {
   Sequential model({.seed = 1});
@@ -142,7 +144,8 @@ TEST(KerasImport, TruncatedFilesAreRefusedNotCrashed) {
     const std::vector<std::uint8_t> bytes = keras_bytes(model, format);
     for (std::size_t cut : {std::size_t{0}, std::size_t{3}, std::size_t{100}, bytes.size() / 2, bytes.size() - 1}) {
       const std::string path = temp_dir() + "/cut.bin";
-      std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(cut));
+      std::ofstream(path, std::ios::binary)
+          .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(cut));
       EXPECT_THROW(load_keras(path), Error) << "cut at " << cut;
     }
   }
@@ -210,7 +213,8 @@ TEST(KerasImport, BrokenAndHostileFilesAreClearErrors) {
   expect_error("forged_shape.h5", {"forged_shape.h5", "layer 'dense' (Dense)", "kernel:0", "shape too large"});
   expect_error("hollow_dataset.h5", {"hollow_dataset.h5", "layer 'dense' (Dense)", "needs 24 bytes but 0 are stored"});
   expect_error("missing_weight.h5", {"missing_weight.h5", "layer 'dense' (Dense)", "bias:0' is missing"});
-  expect_error("wrong_shape.h5", {"wrong_shape.h5", "layer 'dense' (Dense)", "kernel has shape (2, 3) in the file, the layer needs (3, 2)"});
+  expect_error("wrong_shape.h5", {"wrong_shape.h5", "layer 'dense' (Dense)",
+                                  "kernel has shape (2, 3) in the file, the layer needs (3, 2)"});
   expect_error("conv_layer.h5", {"conv_layer.h5", "layer 'conv2d' (Conv2D)", "not supported"});
   expect_error("not_keras.h5", {"not_keras.h5", "not a Keras one"});
   expect_error("keras2_functional.expected.json", {"not an HDF5 file"});
@@ -220,8 +224,8 @@ TEST(KerasImport, BrokenAndHostileFilesAreClearErrors) {
 // a (batch, features) input; of a (batch, 28, 28) input it is another axis, refused by name.
 std::string batch_norm_json(const std::string& batch_shape, const std::string& axis) {
   return R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
-    {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": )" + axis +
-         R"(, "batch_input_shape": )" + batch_shape + R"(}}]}})";
+    {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": )" +
+         axis + R"(, "batch_input_shape": )" + batch_shape + R"(}}]}})";
 }
 
 TEST(KerasImport, BatchNormalizationAxisOneIsTheLastAxisOnlyOfAFlatInput) {
@@ -236,7 +240,8 @@ TEST(KerasImport, BatchNormalizationAxisOneIsTheLastAxisOnlyOfAFlatInput) {
     const std::string m = e.what();
     EXPECT_NE(m.find("image.json"), std::string::npos) << m;
     EXPECT_NE(m.find("layer 'bn' (BatchNormalization): axis 1 of an input of rank 3 is not its last axis"),
-              std::string::npos) << m;
+              std::string::npos)
+        << m;
   }
   EXPECT_THROW(model_from_keras_json(batch_norm_json("[null, 8]", "2"), "flat.json"), Error);
 }

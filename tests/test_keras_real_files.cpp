@@ -57,7 +57,8 @@ class KerasRealFile : public ::testing::TestWithParam<Case> {};
 
 TEST_P(KerasRealFile, ReproducesMeasuredAccuracyAndProbabilities) {
   const Case c = GetParam();
-  if (!fs::exists(kModels + "/" + c.file)) GTEST_SKIP() << kModels << " is absent: the real Keras files are not in the repository";
+  if (!fs::exists(kModels + "/" + c.file))
+    GTEST_SKIP() << kModels << " is absent: the real Keras files are not in the repository";
   const nlohmann::json e = expected_for(c.file);
   const std::string arch = *c.architecture ? kModels + "/" + c.architecture : "";
   mlp::KerasModel k = mlp::load_keras(kModels + "/" + c.file, arch);
@@ -86,7 +87,8 @@ TEST_P(KerasRealFile, ReproducesMeasuredAccuracyAndProbabilities) {
 
 INSTANTIATE_TEST_SUITE_P(
     Files, KerasRealFile,
-    ::testing::Values(Case{"mnist_mlp_k2_9_checkpoint.h5", "", "h5_full"}, Case{"fashion_mlp_dropout_k2_14.h5", "", "h5_full"},
+    ::testing::Values(Case{"mnist_mlp_k2_9_checkpoint.h5", "", "h5_full"},
+                      Case{"fashion_mlp_dropout_k2_14.h5", "", "h5_full"},
                       Case{"mnist_mlp_bn_dropout_k3_13.h5", "", "h5_full"},
                       Case{"fashion_mlp_dropout_k3_11.keras", "", "keras_zip"},
                       Case{"fashion_mlp_dropout_k3_11.weights.h5", "fashion_mlp_dropout_k3_11.keras", "keras3_weights"},

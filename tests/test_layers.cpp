@@ -122,7 +122,9 @@ TEST(InputLayer, DeclaresTheShapeAndCopies) {
   EXPECT_TRUE(same_values(x, dx));
   EXPECT_EQ(input.config(), nlohmann::json({{"shape", {28, 28}}}));
   EXPECT_EQ(error_of([] { InputLayer i({.shape = {}}); }), "InputLayer: shape (None) must have positive dimensions");
-  EXPECT_EQ(error_of([] { InputLayer i({.shape = {3, 0}}); }),
+  EXPECT_EQ(error_of([] {
+              InputLayer i({.shape = {3, 0}});
+            }),
             "InputLayer: shape (None, 3, 0) must have positive dimensions");
   InputLayer other({.shape = {4}});
   other.set_name("input_1");

@@ -51,8 +51,13 @@ TEST(LrFinder, LearningRatesAreExactlyGeometricAndEveryLossIsRecorded) {
   reference_model(model);
   // A divergence factor no loss reaches: all 60 steps run, from start_lr to end_lr.
   const LrFinderResult r = find_learning_rate(model, subset().x_train, subset().y_train,
-                                              {.start_lr = 1e-6, .end_lr = 1e-2, .steps = 60, .batch_size = 64,
-                                               .smoothing = 0.9, .divergence = 1e9, .seed = 3});
+                                              {.start_lr = 1e-6,
+                                               .end_lr = 1e-2,
+                                               .steps = 60,
+                                               .batch_size = 64,
+                                               .smoothing = 0.9,
+                                               .divergence = 1e9,
+                                               .seed = 3});
   ASSERT_EQ(r.lr.size(), 60u);
   ASSERT_EQ(r.loss.size(), 60u);
   ASSERT_EQ(r.smoothed.size(), 60u);
@@ -84,8 +89,8 @@ TEST(LrFinder, StopsWhenTheLossDivergesAndSuggestsARateThatTrains) {
   RecordProperty("recorded_steps", std::to_string(r.lr.size()));
   RecordProperty("suggested_lr", std::to_string(r.suggested_lr));
   RecordProperty("min_loss_lr", std::to_string(r.min_loss_lr));
-  std::printf("steps %zu, last lr %g, suggested %g, min-loss lr %g (%s)\n", r.lr.size(), r.lr.back(),
-              r.suggested_lr, r.min_loss_lr, r.rule.c_str());
+  std::printf("steps %zu, last lr %g, suggested %g, min-loss lr %g (%s)\n", r.lr.size(), r.lr.back(), r.suggested_lr,
+              r.min_loss_lr, r.rule.c_str());
   // Adam at a learning rate of 10 cannot train this model: the test stops well before end_lr.
   EXPECT_TRUE(r.diverged);
   EXPECT_LT(r.lr.size(), options.steps);

@@ -276,8 +276,7 @@ TEST(MakeMetric, ResolvesAccuracyFromTheLossThenTheShapes) {
   EXPECT_EQ(sparse->name(), "acc");
   // binary_crossentropy over 3 columns (multilabel) gets element-wise binary accuracy, as Keras 2
   // resolved it from the loss (Keras 3 would give argmax accuracy).
-  EXPECT_NE(dynamic_cast<metrics::BinaryAccuracy*>(make_metric("accuracy", "binary_crossentropy", 3).get()),
-            nullptr);
+  EXPECT_NE(dynamic_cast<metrics::BinaryAccuracy*>(make_metric("accuracy", "binary_crossentropy", 3).get()), nullptr);
 }
 
 TEST(MakeMetric, NamesAndUnknowns) {
@@ -288,10 +287,18 @@ TEST(MakeMetric, NamesAndUnknowns) {
   // binary: both right -> 1; categorical: argmax match -> 1; precision/recall 1; auc 1;
   // mae (.2 + .3)/2 = .25; mse (.04 + .09)/2 = .065; rmse √.065
   const Case cases[] = {
-      {"binary_accuracy", 1},     {"categorical_accuracy", 1}, {"top_k_categorical_accuracy", 1},
-      {"precision", 1},           {"recall", 1},               {"auc", 1},
-      {"mae", 0.25},              {"mean_absolute_error", 0.25}, {"mse", 0.065},
-      {"mean_squared_error", 0.065}, {"rmse", std::sqrt(0.065)}, {"root_mean_squared_error", std::sqrt(0.065)},
+      {"binary_accuracy", 1},
+      {"categorical_accuracy", 1},
+      {"top_k_categorical_accuracy", 1},
+      {"precision", 1},
+      {"recall", 1},
+      {"auc", 1},
+      {"mae", 0.25},
+      {"mean_absolute_error", 0.25},
+      {"mse", 0.065},
+      {"mean_squared_error", 0.065},
+      {"rmse", std::sqrt(0.065)},
+      {"root_mean_squared_error", std::sqrt(0.065)},
   };
   const Matrix p(1, 2, {0.8f, 0.3f});
   const Matrix y(1, 2, {1, 0});

@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "test_util.hpp"
 #include "mlp/error.hpp"
 #include "mlp/io/safetensors.hpp"
 #include "mlp/layers/batch_normalization.hpp"
@@ -26,6 +25,7 @@
 #include "mlp/model_file.hpp"
 #include "mlp/optimizers/adam.hpp"
 #include "mlp/serialize.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {
@@ -58,7 +58,8 @@ void add_layers(Sequential& model, std::size_t hidden = 8) {
 Matrix inputs() {
   Matrix x(16, 4);
   for (std::size_t r = 0; r < x.rows(); ++r) {
-    for (std::size_t c = 0; c < x.cols(); ++c) x(r, c) = static_cast<Scalar>(0.25 * static_cast<double>((r * 7 + c * 3) % 11) - 1.0);
+    for (std::size_t c = 0; c < x.cols(); ++c)
+      x(r, c) = static_cast<Scalar>(0.25 * static_cast<double>((r * 7 + c * 3) % 11) - 1.0);
   }
   return x;
 }
@@ -85,7 +86,8 @@ void expect_bit_identical(const Matrix& a, const Matrix& b) {
   ASSERT_EQ(a.rows(), b.rows());
   ASSERT_EQ(a.cols(), b.cols());
   for (std::size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(std::bit_cast<std::uint32_t>(static_cast<float>(a[i])), std::bit_cast<std::uint32_t>(static_cast<float>(b[i])))
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(static_cast<float>(a[i])),
+              std::bit_cast<std::uint32_t>(static_cast<float>(b[i])))
         << "element " << i << ": " << a[i] << " vs " << b[i];
   }
 }
@@ -182,10 +184,10 @@ TEST_F(ModelFile, TensorNamesAndShapes) {
   const TensorFile file = read_safetensors(path("m.safetensors"));
   std::vector<std::string> names;
   for (const Tensor& t : file.tensors) names.push_back(t.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"dense_1/kernel", "dense_1/bias", "batch_normalization_1/gamma",
-                                             "batch_normalization_1/beta", "batch_normalization_1/moving_mean",
-                                             "batch_normalization_1/moving_variance", "dense_2/kernel",
-                                             "dense_2/bias"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"dense_1/kernel", "dense_1/bias", "batch_normalization_1/gamma",
+                                      "batch_normalization_1/beta", "batch_normalization_1/moving_mean",
+                                      "batch_normalization_1/moving_variance", "dense_2/kernel", "dense_2/bias"}));
   using S = std::vector<std::size_t>;
   EXPECT_EQ(file.find("dense_1/kernel")->shape, (S{4, 8}));
   EXPECT_EQ(file.find("dense_1/bias")->shape, (S{8}));
@@ -230,7 +232,7 @@ TEST_F(ModelFile, IsAValidSafetensorsFileReadByHand) {
   EXPECT_EQ(h["dense_1/kernel"], json::parse(R"({"dtype": "F32", "shape": [4, 8], "data_offsets": [0, 128]})"));
   EXPECT_EQ(h["dense_1/bias"], json::parse(R"({"dtype": "F32", "shape": [8], "data_offsets": [128, 160]})"));
   EXPECT_EQ(h["dense_2/bias"], json::parse(R"({"dtype": "F32", "shape": [3], "data_offsets": [384, 396]})"));
-  EXPECT_EQ(h.size(), 9u);  // eight tensors and the metadata
+  EXPECT_EQ(h.size(), 9u);               // eight tensors and the metadata
   EXPECT_EQ(bytes.size(), 8 + n + 396);  // 99 float32 values
   // The first kernel value, little-endian float32, is the model's.
   std::uint32_t u = 0;
@@ -327,9 +329,10 @@ TEST_F(ModelFile, CorruptMetadataJson) {
     model["layers"][4]["type"] = "Conv2D";
     f.metadata["model"] = model.dump();
   });
-  EXPECT_EQ(error_of([&] { load_model(p); }),
-            p + ": model.layers[4].type: unknown layer type 'Conv2D'; known: InputLayer, Flatten, Dense, Activation, "
-                "Dropout, AlphaDropout, GaussianNoise, LeakyReLU, BatchNormalization, Concatenate, Add, Average, Multiply");
+  EXPECT_EQ(
+      error_of([&] { load_model(p); }),
+      p + ": model.layers[4].type: unknown layer type 'Conv2D'; known: InputLayer, Flatten, Dense, Activation, "
+          "Dropout, AlphaDropout, GaussianNoise, LeakyReLU, BatchNormalization, Concatenate, Add, Average, Multiply");
   p = edited([](TensorFile& f) {
     json compile = json::parse(f.metadata["compile"]);
     compile["loss"] = "hinge2";

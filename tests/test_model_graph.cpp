@@ -11,7 +11,6 @@
 #include <iterator>
 #include <string>
 
-#include "test_util.hpp"
 #include "mlp/io/image.hpp"
 #include "mlp/layers/dense.hpp"
 #include "mlp/layers/dropout.hpp"
@@ -19,6 +18,7 @@
 #include "mlp/layers/input_layer.hpp"
 #include "mlp/plot/model_graph.hpp"
 #include "mlp/sequential.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "test_util.hpp"
 #include "mlp/io/image.hpp"
 #include "mlp/layers/batch_normalization.hpp"
 #include "mlp/layers/dense.hpp"
@@ -21,6 +20,7 @@
 #include "mlp/metrics/confusion_matrix.hpp"
 #include "mlp/plot/plots.hpp"
 #include "mlp/sequential.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {
@@ -110,7 +110,9 @@ TEST_F(ModelPlots, ConfusionMatrixHeatMap) {
 
 TEST_F(ModelPlots, ConfusionMatrixErrors) {
   metrics::ConfusionMatrix cm(3);
-  EXPECT_EQ(error_of([&] { plot_confusion_matrix(path("cm.png"), cm, {"a", "b"}, ""); }),
+  EXPECT_EQ(error_of([&] {
+              plot_confusion_matrix(path("cm.png"), cm, {"a", "b"}, "");
+            }),
             path("cm.png") + ": 2 class names for a confusion matrix of 3 classes");
   EXPECT_FALSE(fs::exists(path("cm.png")));
   // An empty matrix still draws (accuracy 0.00% of 0).
@@ -130,7 +132,9 @@ TEST_F(ModelPlots, PredictedVsTrue) {
   EXPECT_EQ(image.width, 700u);
   EXPECT_EQ(image.height, 640u);
   expect_drawn(image);
-  EXPECT_EQ(error_of([&] { plot_predicted_vs_true(path("s.png"), truth, {1, 2}, "price", ""); }),
+  EXPECT_EQ(error_of([&] {
+              plot_predicted_vs_true(path("s.png"), truth, {1, 2}, "price", "");
+            }),
             path("s.png") + ": 200 true values but 2 predictions");
   EXPECT_EQ(error_of([&] { plot_predicted_vs_true(path("s.png"), {NAN}, {1}, "price", ""); }),
             path("s.png") + ": no finite (true, predicted) pair to plot");

@@ -111,7 +111,8 @@ TEST(OnnxExport, ReferenceModelMatchesPredictAndHasTheDocumentedGraph) {
   EXPECT_EQ(g.node(2).attribute(0).i(), 1);
   const onnx::TensorProto& kernel = g.initializer(1);
   EXPECT_EQ(kernel.name(), "dense_1/kernel");
-  EXPECT_EQ(std::vector<std::int64_t>(kernel.dims().begin(), kernel.dims().end()), (std::vector<std::int64_t>{256, 784}));
+  EXPECT_EQ(std::vector<std::int64_t>(kernel.dims().begin(), kernel.dims().end()),
+            (std::vector<std::int64_t>{256, 784}));
   float w01 = 0;  // stored (O, I): element (0, 1) is the Keras kernel's (1, 0)
   std::memcpy(&w01, kernel.raw_data().data() + sizeof(float), sizeof(float));
   EXPECT_EQ(w01, static_cast<float>(static_cast<Dense&>(model.layer(2)).kernel().value.row(1)[0]));
@@ -150,7 +151,9 @@ TEST(OnnxExport, BatchNormalizationFoldedAndAsAnOpBothMatchPredict) {
   as_op.fold_batch_normalization = false;
   EXPECT_LE(image_model_difference("batch_norm_folded", model, folded), kTolerance);
   EXPECT_LE(image_model_difference("batch_norm_op", model, as_op), kTolerance);
-  auto count = [](const std::vector<std::string>& ops) { return std::count(ops.begin(), ops.end(), "BatchNormalization"); };
+  auto count = [](const std::vector<std::string>& ops) {
+    return std::count(ops.begin(), ops.end(), "BatchNormalization");
+  };
   EXPECT_EQ(count(test::op_types(test::checked_onnx(onnx_model_bytes(model, folded)))), 1);
   EXPECT_EQ(count(test::op_types(test::checked_onnx(onnx_model_bytes(model, as_op)))), 3);
 }
@@ -185,8 +188,9 @@ TEST(OnnxExport, BatchNormalizationFirstInASequentialIsAnOp) {
 // Every activation, fused in Dense and as an Activation layer, on pre-activations spread over
 // about ±3 (the kernel is scaled up) so that saturating and clipping regions are reached.
 TEST(OnnxExport, EveryActivationMatchesPredict) {
-  const std::vector<std::string> names{"linear", "relu",         "leaky_relu", "elu",     "selu",  "softplus", "softsign",
-                                       "sigmoid", "hard_sigmoid", "tanh",       "softmax", "swish", "silu",     "gelu"};
+  const std::vector<std::string> names{"linear",   "relu",     "leaky_relu", "elu",          "selu",
+                                       "softplus", "softsign", "sigmoid",    "hard_sigmoid", "tanh",
+                                       "softmax",  "swish",    "silu",       "gelu"};
   for (const std::string& name : names) {
     Sequential model({.seed = 4});
     model.add<Flatten>({});
@@ -255,12 +259,14 @@ TEST(OnnxExport, TwoInputGraphWithEveryMergeMatchesPredict) {
   OnnxExportOptions options;
   options.input_scaling = {ColumnScaling::divide_by(255, 392), ColumnScaling::divide_by(255, 392)};
   const std::string bytes = onnx_model_bytes(m, options);
-  const double d = test::opencv_difference("two_input_merges", bytes, {{"top", {392}, halves[0]}, {"bottom", {392}, halves[1]}},
-                                           {{"digits", {10}, expected[0]}, {"aux", {24}, expected[1]}});
+  const double d =
+      test::opencv_difference("two_input_merges", bytes, {{"top", {392}, halves[0]}, {"bottom", {392}, halves[1]}},
+                              {{"digits", {10}, expected[0]}, {"aux", {24}, expected[1]}});
   std::printf("[ onnx ] %-28s OpenCV max |difference| %.3g over %zu rows\n", "two_input_merges", d, rows.raw.rows());
   EXPECT_LE(d, kTolerance);
   const auto ops = test::op_types(test::checked_onnx(bytes));
-  for (const char* op : {"Add", "Sum", "Concat", "Identity"}) EXPECT_EQ(std::count(ops.begin(), ops.end(), op), op == std::string("Sum") ? 2 : 1) << op;
+  for (const char* op : {"Add", "Sum", "Concat", "Identity"})
+    EXPECT_EQ(std::count(ops.begin(), ops.end(), op), op == std::string("Sum") ? 2 : 1) << op;
   EXPECT_EQ(std::count(ops.begin(), ops.end(), "Mul"), 2 + 1 + 2);  // the two scalings, 1/K, the product chain
 }
 

@@ -24,8 +24,8 @@ using test::OnnxTensor;
 std::vector<std::size_t> columns_of(const CsvDataset& data, const std::vector<std::string>& names) {
   std::vector<std::size_t> out;
   for (const std::string& n : names) {
-    out.push_back(static_cast<std::size_t>(
-        std::find(data.feature_names.begin(), data.feature_names.end(), n) - data.feature_names.begin()));
+    out.push_back(static_cast<std::size_t>(std::find(data.feature_names.begin(), data.feature_names.end(), n) -
+                                           data.feature_names.begin()));
   }
   return out;
 }
@@ -39,11 +39,13 @@ Matrix select(const Matrix& x, const std::vector<std::size_t>& columns) {
 }
 
 TEST(OnnxOptions, WideAndDeepOnHousingMatchesPredictWithItsPreprocessingInTheGraph) {
-  CsvOptions csv{.targets = {"median_house_value"}, .categorical = {"ocean_proximity"},
-                 .impute = CsvOptions::Impute::kMedian};
+  CsvOptions csv{
+      .targets = {"median_house_value"}, .categorical = {"ocean_proximity"}, .impute = CsvOptions::Impute::kMedian};
   const CsvDataset data = read_csv(std::string(MLP_TEST_DATA_DIR) + "/tabular/california_housing.csv", csv);
-  const auto wide_cols = columns_of(data, {"median_income", "housing_median_age", "total_rooms", "total_bedrooms", "population"});
-  const auto deep_cols = columns_of(data, {"total_rooms", "total_bedrooms", "population", "households", "latitude", "longitude"});
+  const auto wide_cols =
+      columns_of(data, {"median_income", "housing_median_age", "total_rooms", "total_bedrooms", "population"});
+  const auto deep_cols =
+      columns_of(data, {"total_rooms", "total_bedrooms", "population", "households", "latitude", "longitude"});
   ASSERT_LT(wide_cols.back(), data.x.cols());
   ASSERT_LT(deep_cols.back(), data.x.cols());
 
@@ -66,8 +68,10 @@ TEST(OnnxOptions, WideAndDeepOnHousingMatchesPredictWithItsPreprocessingInTheGra
   model.fit({xw, xd}, {y, y}, {.batch_size = 32, .epochs = 2});
 
   const nlohmann::json extra = {
-      {"input", {{"kind", "csv"},
-                 {"model_inputs", {{{"name", "wide_input"}, {"features", wide_cols}}, {{"name", "deep_input"}, {"features", deep_cols}}}}}},
+      {"input",
+       {{"kind", "csv"},
+        {"model_inputs",
+         {{{"name", "wide_input"}, {"features", wide_cols}}, {{"name", "deep_input"}, {"features", deep_cols}}}}}},
       {"labels", {{"task", "regression"}, {"class_names", nlohmann::json::array()}, {"format", "value"}}},
       {"preprocessing", p.to_json()}};
   const std::string path = testing::TempDir() + "/mlp_onnx_wide_deep.safetensors";
@@ -89,25 +93,29 @@ TEST(OnnxOptions, WideAndDeepOnHousingMatchesPredictWithItsPreprocessingInTheGra
   const std::string bytes = onnx_model_bytes(*saved.model, options);
   // Relative to max(1, |y|): the outputs are house values of order 10^5, whose float32 ulp is ~0.01.
   const double d = test::opencv_difference(
-      "wide_deep_housing", bytes, {{"wide_input", {5}, select(raw, wide_cols)}, {"deep_input", {6}, select(raw, deep_cols)}},
+      "wide_deep_housing", bytes,
+      {{"wide_input", {5}, select(raw, wide_cols)}, {"deep_input", {6}, select(raw, deep_cols)}},
       {{"output", {1}, expected[0]}, {"aux_output", {1}, expected[1]}}, 1e-5, /*relative=*/true);
   std::printf("[ onnx ] %-28s OpenCV max relative difference %.3g over %zu rows\n", "wide_deep_housing", d, rows);
   EXPECT_LE(d, 1e-5);
   const onnx::ModelProto proto = test::checked_onnx(bytes);
   const auto ops = test::op_types(proto);
-  EXPECT_EQ(std::vector<std::string>(ops.begin(), ops.begin() + 4), (std::vector<std::string>{"Mul", "Sub", "Mul", "Sub"}));
+  EXPECT_EQ(std::vector<std::string>(ops.begin(), ops.begin() + 4),
+            (std::vector<std::string>{"Mul", "Sub", "Mul", "Sub"}));
   EXPECT_EQ(std::count(ops.begin(), ops.end(), "Mul"), 4);  // two inputs' scales, two outputs' × 100,000
   ASSERT_EQ(proto.graph().output_size(), 2);
   EXPECT_EQ(proto.graph().output(1).name(), "aux_output");
 
   // Without the preprocessing: the caller standardises and selects, and scales the outputs back.
   std::vector<Matrix> unscaled = saved.model->predict({select(scaled, wide_cols), select(scaled, deep_cols)});
-  const auto got = test::run_opencv(onnx_model_bytes(*saved.model),
-                                    {{"wide_input", {5}, select(scaled, wide_cols)}, {"deep_input", {6}, select(scaled, deep_cols)}},
-                                    {"output", "aux_output"});
+  const auto got =
+      test::run_opencv(onnx_model_bytes(*saved.model),
+                       {{"wide_input", {5}, select(scaled, wide_cols)}, {"deep_input", {6}, select(scaled, deep_cols)}},
+                       {"output", "aux_output"});
   ASSERT_EQ(got.size(), 2u);
   const double plain = std::max(test::max_difference(got[0], unscaled[0]), test::max_difference(got[1], unscaled[1]));
-  std::printf("[ onnx ] %-28s OpenCV max |difference| %.3g (no preprocessing in the graph)\n", "wide_deep_housing", plain);
+  std::printf("[ onnx ] %-28s OpenCV max |difference| %.3g (no preprocessing in the graph)\n", "wide_deep_housing",
+              plain);
   EXPECT_LE(plain, 1e-5);
 }
 
@@ -121,7 +129,8 @@ TEST(OnnxOptions, ImagePixelsAndModelsWithoutPreprocessing) {
   EXPECT_TRUE(none.input_scaling.empty());
   EXPECT_EQ(none.output_scale, 1);
   const OnnxExportOptions pixels = onnx_options_from_extra(
-      model, {{"preprocessing", {{"divide_by", 255}}}, {"labels", {{"task", "classification"}, {"class_names", {"a", "b"}}}}});
+      model,
+      {{"preprocessing", {{"divide_by", 255}}}, {"labels", {{"task", "classification"}, {"class_names", {"a", "b"}}}}});
   ASSERT_EQ(pixels.input_scaling.size(), 1u);
   EXPECT_EQ(pixels.input_scaling[0].scale, std::vector<Scalar>(4, static_cast<Scalar>(1.0 / 255)));
   EXPECT_EQ(pixels.metadata.at("class_names"), R"(["a","b"])");
@@ -137,21 +146,26 @@ TEST(OnnxOptions, MetadataThatDoesNotFitTheModelIsAnError) {
   auto extra = [&](nlohmann::json inputs) {
     return nlohmann::json{{"input", {{"kind", "csv"}, {"model_inputs", inputs}}}, {"preprocessing", pre}};
   };
-  EXPECT_EQ(test::error_of([&] { onnx_options_from_extra(model, extra({{{"name", "a"}, {"features", {0, 1}}}})); }),
+  EXPECT_EQ(test::error_of([&] {
+              onnx_options_from_extra(model, extra({{{"name", "a"}, {"features", {0, 1}}}}));
+            }),
             "the model file's extra metadata lists 1 model inputs, the model has 2");
   EXPECT_EQ(test::error_of([&] {
-              onnx_options_from_extra(model, extra({{{"name", "b"}, {"features", {0, 1}}}, {{"name", "a"}, {"features", {2}}}}));
+              onnx_options_from_extra(
+                  model, extra({{{"name", "b"}, {"features", {0, 1}}}, {{"name", "a"}, {"features", {2}}}}));
             }),
             "the model file's extra metadata names input 0 'b', the model's input is 'a'");
   EXPECT_EQ(test::error_of([&] {
-              onnx_options_from_extra(model, extra({{{"name", "a"}, {"features", {0, 1}}}, {{"name", "b"}, {"features", {7}}}}));
+              onnx_options_from_extra(
+                  model, extra({{{"name", "a"}, {"features", {0, 1}}}, {{"name", "b"}, {"features", {7}}}}));
             }),
             "the model file's input 'b' reads column 7, the preprocessing has 3 columns");
-  EXPECT_EQ(test::error_of([&] { onnx_options_from_extra(model, extra({{{"name", "a"}}, {{"name", "b"}}})); }).rfind(
-                "malformed \"extra\" metadata (", 0),
+  EXPECT_EQ(test::error_of([&] {
+              onnx_options_from_extra(model, extra({{{"name", "a"}}, {{"name", "b"}}}));
+            }).rfind("malformed \"extra\" metadata (", 0),
             0u);
-  const OnnxExportOptions ok =
-      onnx_options_from_extra(model, extra({{{"name", "a"}, {"features", {0, 2}}}, {{"name", "b"}, {"features", {1}}}}));
+  const OnnxExportOptions ok = onnx_options_from_extra(
+      model, extra({{{"name", "a"}, {"features", {0, 2}}}, {{"name", "b"}, {"features", {1}}}}));
   ASSERT_EQ(ok.input_scaling.size(), 2u);
   EXPECT_EQ(ok.input_scaling[0].scale, (std::vector<Scalar>{1, static_cast<Scalar>(1.0 / 3)}));
   EXPECT_EQ(ok.input_scaling[1].scale, (std::vector<Scalar>{static_cast<Scalar>(0.5)}));
@@ -159,9 +173,13 @@ TEST(OnnxOptions, MetadataThatDoesNotFitTheModelIsAnError) {
   Sequential flat;
   flat.add<Dense>({.units = 1});
   flat.build({4});
-  EXPECT_EQ(test::error_of([&] { onnx_options_from_extra(flat, {{"preprocessing", pre}}); }),
+  EXPECT_EQ(test::error_of([&] {
+              onnx_options_from_extra(flat, {{"preprocessing", pre}});
+            }),
             "the model file's standardisation has 3 features, the model's input (None, 4) has 4");
-  EXPECT_EQ(test::error_of([&] { onnx_options_from_extra(flat, {{"preprocessing", {{"divide_by", 0}}}}); }),
+  EXPECT_EQ(test::error_of([&] {
+              onnx_options_from_extra(flat, {{"preprocessing", {{"divide_by", 0}}}});
+            }),
             "preprocessing.divide_by: must be > 0, got 0.0");
 }
 

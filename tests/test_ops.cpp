@@ -28,8 +28,8 @@ TEST_P(GemmAgainstReference, AllShapesIncludingOddOnes) {
   const bool ta = trans == Trans::kA || trans == Trans::kAB;
   const bool tb = trans == Trans::kB || trans == Trans::kAB;
   Rng rng(1);
-  for (const auto& [m, n, k] : {std::tuple<std::size_t, std::size_t, std::size_t>{1, 1, 1}, {3, 5, 7},
-                                {128, 10, 256}, {33, 65, 129}}) {
+  for (const auto& [m, n, k] :
+       {std::tuple<std::size_t, std::size_t, std::size_t>{1, 1, 1}, {3, 5, 7}, {128, 10, 256}, {33, 65, 129}}) {
     const Matrix a = ta ? random_matrix(k, m, rng) : random_matrix(m, k, rng);
     const Matrix b = tb ? random_matrix(n, k, rng) : random_matrix(k, n, rng);
     Matrix c = random_matrix(m, n, rng), expected = c;

@@ -198,8 +198,7 @@ TEST(RMSprop, CenteredWithMomentum) {
   Param p = make_param({1, -2});
   RMSprop opt({.learning_rate = 0.01, .momentum = 0.5, .centered = true});
   opt.build({&p});
-  ASSERT_EQ(opt.slot_names(),
-            (std::vector<std::string_view>{"velocity", "momentum", "average_gradient"}));
+  ASSERT_EQ(opt.slot_names(), (std::vector<std::string_view>{"velocity", "momentum", "average_gradient"}));
   step_with(opt, p, 0);
   expect_values(p.value, {0.966666741, -1.96666669}, "w1");
   step_with(opt, p, 1);
@@ -252,8 +251,7 @@ TEST(Adam, AmsgradKeepsTheLargestVelocity) {
   Adam ams_opt({.learning_rate = 0.1, .beta_2 = 0.5, .amsgrad = true});
   plain_opt.build({&plain});
   ams_opt.build({&ams});
-  ASSERT_EQ(ams_opt.slot_names(),
-            (std::vector<std::string_view>{"momentum", "velocity", "velocity_hat"}));
+  ASSERT_EQ(ams_opt.slot_names(), (std::vector<std::string_view>{"momentum", "velocity", "velocity_hat"}));
   for (std::size_t t = 0; t < 3; ++t) {
     step_with(plain_opt, plain, t);
     step_with(ams_opt, ams, t);

@@ -19,11 +19,11 @@
 #include <string>
 #include <vector>
 
-#include "test_util.hpp"
 #include "mlp/error.hpp"
 #include "mlp/io/image.hpp"
 #include "mlp/plot/gnuplot.hpp"
 #include "mlp/plot/plots.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {
@@ -193,9 +193,7 @@ TEST_F(GnuplotPlots, GnuplotErrorsIncludeItsMessagesAndKeepTheOldFile) {
 
   GnuplotScript nothing;  // a script that draws nothing writes no image
   nothing.add("print 1");
-  EXPECT_EQ(error_of([&] { render_png(out, nothing, {100, 100}); })
-                .rfind(out + ": gnuplot wrote no PNG image", 0),
-            0u);
+  EXPECT_EQ(error_of([&] { render_png(out, nothing, {100, 100}); }).rfind(out + ": gnuplot wrote no PNG image", 0), 0u);
   EXPECT_EQ(read_bytes(out), "old content");
 }
 
@@ -233,7 +231,9 @@ TEST_F(GnuplotPlots, UnwritableTargetErrorsAndKeepsTheExistingFile) {
 TEST_F(GnuplotPlots, SizeOutOfRangeIsRefused) {
   GnuplotScript script;
   script.add("plot x");
-  EXPECT_EQ(error_of([&] { render_png(path("a.png"), script, {8, 100}); }),
+  EXPECT_EQ(error_of([&] {
+              render_png(path("a.png"), script, {8, 100});
+            }),
             path("a.png") + ": image size 8x100 pixels; each side must be in [16, 10000]");
   EXPECT_FALSE(fs::exists(path("a.png")));
 }
@@ -246,7 +246,7 @@ TEST_F(GnuplotPlots, ImageGridDrawsEachSampleInItsCell) {
   EXPECT_EQ(png_size(out)->width, 400u);
   EXPECT_EQ(png_size(out)->height, 250u);
   const GrayImage image = read_image(out);
-  EXPECT_GT(count_pixels(image, 0, 40), 1000u);    // the black sample
+  EXPECT_GT(count_pixels(image, 0, 40), 1000u);     // the black sample
   EXPECT_GT(count_pixels(image, 215, 255), 1000u);  // background and the white sample
   // Cell centres: x at a quarter and three quarters of the width, y in the middle of the image
   // area (below the 6 + 40 + 24 pixels of margin, title and caption, above the 6 of margin).
@@ -278,11 +278,15 @@ TEST_F(GnuplotPlots, ImageGridInputErrors) {
   EXPECT_EQ(error_of([&] { plot_image_grid(out, {solid(0, "a")}, 0, 3, "t"); }),
             out + ": an image grid needs at least one row and one column, got 0x3");
   EXPECT_EQ(error_of([&] { plot_image_grid(out, {}, 1, 1, "t"); }), out + ": no images to draw");
-  EXPECT_EQ(error_of([&] { plot_image_grid(out, {solid(0, "a"), solid(0, "b"), solid(0, "c")}, 1, 2, "t"); }),
+  EXPECT_EQ(error_of([&] {
+              plot_image_grid(out, {solid(0, "a"), solid(0, "b"), solid(0, "c")}, 1, 2, "t");
+            }),
             out + ": 3 images do not fit a 1x2 grid");
   GrayImageSample torn = solid(0, "a");
   torn.image.pixels.pop_back();
-  EXPECT_EQ(error_of([&] { plot_image_grid(out, {solid(0, "a"), torn}, 1, 2, "t"); }),
+  EXPECT_EQ(error_of([&] {
+              plot_image_grid(out, {solid(0, "a"), torn}, 1, 2, "t");
+            }),
             out + ": image 1 is 28x28 but has 783 pixels");
   EXPECT_FALSE(fs::exists(out));
 }
@@ -303,8 +307,8 @@ TEST_F(GnuplotPlots, LearningCurvesOnePanelPerMetric) {
   EXPECT_EQ(png_size(out)->width, 900u);
   EXPECT_EQ(png_size(out)->height, 400u);
   const GrayImage image = read_image(out);
-  EXPECT_GT(count_pixels(image, 0, 60), 200u);     // axes, tics and text
-  EXPECT_GT(count_pixels(image, 80, 180), 200u);   // the two curves (blue ≈ 100, orange ≈ 142 gray)
+  EXPECT_GT(count_pixels(image, 0, 60), 200u);        // axes, tics and text
+  EXPECT_GT(count_pixels(image, 80, 180), 200u);      // the two curves (blue ≈ 100, orange ≈ 142 gray)
   EXPECT_GT(count_pixels(image, 250, 255), 100000u);  // white background
 }
 
@@ -314,7 +318,9 @@ TEST_F(GnuplotPlots, LearningCurvesEdgeCases) {
       {"loss", {INFINITY}}, {"val_loss", {NAN}}, {"val_auc", {0.5}}, {"lr", {}}};
   plot_learning_curves(path("edge.png"), history, "edge");
   EXPECT_EQ(png_size(path("edge.png"))->width, 2 * 560u);
-  EXPECT_EQ(error_of([&] { plot_learning_curves(path("none.png"), {{"loss", {}}}, "t"); }),
+  EXPECT_EQ(error_of([&] {
+              plot_learning_curves(path("none.png"), {{"loss", {}}}, "t");
+            }),
             path("none.png") + ": the training history has no values to plot");
   EXPECT_EQ(error_of([&] { plot_learning_curves(path("none.png"), {}, "t"); }),
             path("none.png") + ": the training history has no values to plot");
@@ -329,9 +335,13 @@ TEST_F(GnuplotPlots, LinePlotLogXWithMarker) {
     loss.y.push_back(i == 60 ? INFINITY : 2.3 - std::exp(-std::pow(std::log10(lr) + 2, 2)));
   }
   const std::string out = path("lines.png");
-  plot_lines(out, {.title = "learning-rate finder", .x_label = "learning rate", .y_label = "loss",
+  plot_lines(out, {.title = "learning-rate finder",
+                   .x_label = "learning rate",
+                   .y_label = "loss",
                    .series = {loss, {.name = "smoothed", .x = {1e-5, 1e-3, 1e-1}, .y = {2.3, 1.4, 1.9}}},
-                   .log_x = true, .marker = XMarker{.x = 1e-3, .label = "suggested: 1e-3"}, .size = {640, 480}});
+                   .log_x = true,
+                   .marker = XMarker{.x = 1e-3, .label = "suggested: 1e-3"},
+                   .size = {640, 480}});
   EXPECT_EQ(png_size(out)->width, 640u);
   EXPECT_EQ(png_size(out)->height, 480u);
   const GrayImage image = read_image(out);
@@ -345,14 +355,19 @@ TEST_F(GnuplotPlots, LinePlotLogXWithMarker) {
 TEST_F(GnuplotPlots, LinePlotInputErrors) {
   const std::string out = path("bad.png");
   EXPECT_EQ(error_of([&] { plot_lines(out, {}); }), out + ": a line plot needs at least one series");
-  EXPECT_EQ(error_of([&] { plot_lines(out, {.series = {{.name = "a", .x = {1, 2}, .y = {1}}}}); }),
+  EXPECT_EQ(error_of([&] {
+              plot_lines(out, {.series = {{.name = "a", .x = {1, 2}, .y = {1}}}});
+            }),
             out + ": series 0 ('a') has 2 x values and 1 y values");
   EXPECT_EQ(error_of([&] { plot_lines(out, {.series = {{.name = "a", .x = {}, .y = {}}}}); }),
             out + ": series 0 ('a') has no points");
-  EXPECT_EQ(error_of([&] { plot_lines(out, {.series = {{.name = "a", .x = {1, 0}, .y = {1, 2}}}, .log_x = true}); }),
+  EXPECT_EQ(error_of([&] {
+              plot_lines(out, {.series = {{.name = "a", .x = {1, 0}, .y = {1, 2}}}, .log_x = true});
+            }),
             out + ": series 0 ('a') x[1] is 0; x values must be finite and positive on a logarithmic x axis");
   EXPECT_EQ(error_of([&] {
-              plot_lines(out, {.series = {{.name = "a", .x = {1}, .y = {1}}}, .marker = XMarker{.x = NAN, .label = ""}});
+              plot_lines(out,
+                         {.series = {{.name = "a", .x = {1}, .y = {1}}}, .marker = XMarker{.x = NAN, .label = ""}});
             }),
             out + ": the marker's x is NaN; x values must be finite");
   EXPECT_FALSE(fs::exists(out));
@@ -368,7 +383,9 @@ TEST_F(GnuplotPlots, HostileTextIsDrawnNotRun) {
     SCOPED_TRACE(text);
     plot_image_grid(path("grid.png"), samples, 3, 4, text);
     plot_learning_curves(path("curves.png"), {{text, {1, 2}}, {"val_" + text, {2, 3}}}, text);
-    plot_lines(path("lines.png"), {.title = text, .x_label = text, .y_label = text,
+    plot_lines(path("lines.png"), {.title = text,
+                                   .x_label = text,
+                                   .y_label = text,
                                    .series = {{.name = text, .x = {1, 2}, .y = {3, 4}}},
                                    .marker = XMarker{.x = 1.5, .label = text}});
     EXPECT_TRUE(png_size(path("grid.png")));

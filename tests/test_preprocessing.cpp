@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "test_util.hpp"
 #include "mlp/data/preprocessing.hpp"
 #include "mlp/error.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {

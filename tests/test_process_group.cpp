@@ -103,7 +103,7 @@ std::unique_ptr<Sequential> make_model(bool batch_norm) {
 
 // Trains `size` processes (size 0: one plain process, no group) and returns every run.
 std::vector<Trained> train(int size, std::size_t n, std::size_t batch, bool batch_norm,
-                       const std::function<void(int, Matrix&)>& change_data = {}) {
+                           const std::function<void(int, Matrix&)>& change_data = {}) {
   Matrix x, y;
   std::vector<Scalar> w;
   make_data(n, x, y, w);
@@ -209,8 +209,9 @@ TEST(ProcessGroup, DataThatDiffersIsAnErrorOnEveryProcess) {
     if (rank == 2) x(5, 1) += 1;
   });
   for (const Trained& r : runs) {
-    EXPECT_EQ(r.error, "Sequential::fit: data-parallel over 3 processes: the training data of rank 2 differs from "
-                       "rank 0's (every process must read the same data with the same config and seed)");
+    EXPECT_EQ(r.error,
+              "Sequential::fit: data-parallel over 3 processes: the training data of rank 2 differs from "
+              "rank 0's (every process must read the same data with the same config and seed)");
   }
 }
 

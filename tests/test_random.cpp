@@ -92,7 +92,8 @@ TEST(RngShuffle, EmptyAndSingleDrawNothing) {
 
 TEST(RngChooseFirst, SameDrawsAsTheOldLoop) {
   for (std::uint64_t seed : {0ULL, 9ULL, 2024ULL}) {
-    for (const auto& [n, count] : std::vector<std::pair<std::size_t, std::size_t>>{{10, 3}, {10, 10}, {60000, 16}, {1, 1}}) {
+    for (const auto& [n, count] :
+         std::vector<std::pair<std::size_t, std::size_t>>{{10, 3}, {10, 10}, {60000, 16}, {1, 1}}) {
       std::vector<std::size_t> v = iota(n);
       Rng rng(seed);
       rng.choose_first(v, count);

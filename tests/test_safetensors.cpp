@@ -155,8 +155,8 @@ TEST(Safetensors, ReaderSortsByOffsetAndAcceptsPaddingAndMetadata) {
 TEST(Safetensors, DecodesF64) {
   Bytes data;
   for (double v : {1.5, -0.25, 1e-300}) append_le(data, std::bit_cast<std::uint64_t>(v), 8);
-  const TensorFile f = decode_safetensors(file_of(R"({"x":{"dtype":"F64","shape":[3],"data_offsets":[0,24]}})", data),
-                                          kSource);
+  const TensorFile f =
+      decode_safetensors(file_of(R"({"x":{"dtype":"F64","shape":[3],"data_offsets":[0,24]}})", data), kSource);
   EXPECT_EQ(f.tensors.at(0).data, (std::vector<float>{1.5f, -0.25f, 0.0f}));
 }
 
@@ -165,25 +165,28 @@ TEST(Safetensors, DecodesF16) {
   const std::vector<std::uint16_t> halves{0x3c00, 0xc000, 0x7bff, 0x0001, 0x8000, 0x7c00, 0x3555};
   Bytes data;
   for (std::uint16_t h : halves) append_le(data, h, 2);
-  const TensorFile f = decode_safetensors(
-      file_of(R"({"h":{"dtype":"F16","shape":[7],"data_offsets":[0,14]}})", data), kSource);
-  const std::vector<float> expected{1.0f, -2.0f, 65504.0f, 5.9604644775390625e-8f, -0.0f,
-                                    std::numeric_limits<float>::infinity(), 0.333251953125f};
+  const TensorFile f =
+      decode_safetensors(file_of(R"({"h":{"dtype":"F16","shape":[7],"data_offsets":[0,14]}})", data), kSource);
+  const std::vector<float> expected{
+      1.0f, -2.0f, 65504.0f, 5.9604644775390625e-8f, -0.0f, std::numeric_limits<float>::infinity(), 0.333251953125f};
   EXPECT_EQ(f.tensors.at(0).data, expected);
   EXPECT_TRUE(std::signbit(f.tensors.at(0).data[4]));
   Bytes nan;
   append_le(nan, 0x7e00, 2);
-  EXPECT_TRUE(std::isnan(decode_safetensors(file_of(R"({"h":{"dtype":"F16","shape":[],"data_offsets":[0,2]}})", nan),
-                                            kSource).tensors.at(0).data[0]));
+  EXPECT_TRUE(
+      std::isnan(decode_safetensors(file_of(R"({"h":{"dtype":"F16","shape":[],"data_offsets":[0,2]}})", nan), kSource)
+                     .tensors.at(0)
+                     .data[0]));
 }
 
 TEST(Safetensors, DecodesBF16) {
   Bytes data;
   for (unsigned b : {0x3f80u, 0xc040u, 0x4049u, 0xff80u}) append_le(data, b, 2);
-  const TensorFile f = decode_safetensors(
-      file_of(R"({"b":{"dtype":"BF16","shape":[2,2],"data_offsets":[0,8]}})", data), kSource);
+  const TensorFile f =
+      decode_safetensors(file_of(R"({"b":{"dtype":"BF16","shape":[2,2],"data_offsets":[0,8]}})", data), kSource);
   EXPECT_EQ(f.tensors.at(0).shape, (std::vector<std::size_t>{2, 2}));
-  EXPECT_EQ(f.tensors.at(0).data, (std::vector<float>{1.0f, -3.0f, 3.140625f, -std::numeric_limits<float>::infinity()}));
+  EXPECT_EQ(f.tensors.at(0).data,
+            (std::vector<float>{1.0f, -3.0f, 3.140625f, -std::numeric_limits<float>::infinity()}));
 }
 
 TEST(Safetensors, F64OutsideFloatRangeIsAnError) {
@@ -219,8 +222,8 @@ TEST(SafetensorsErrors, HeaderLongerThanTheFile) {
 
 TEST(SafetensorsErrors, HeaderNotJson) {
   EXPECT_TRUE(Contains(error_of(file_of("{nope}")),
-              kSource + ": not a safetensors file: the header is not valid JSON (parse error at line 1, "
-                                  "column 3: syntax error while parsing object key"));
+                       kSource + ": not a safetensors file: the header is not valid JSON (parse error at line 1, "
+                                 "column 3: syntax error while parsing object key"));
   EXPECT_TRUE(Contains(error_of(file_of("")), ": not a safetensors file: the header is not valid JSON ("));
   EXPECT_TRUE(Contains(error_of(file_of("{} x")), ": not a safetensors file: the header is not valid JSON ("));
   // Names must be UTF-8.
@@ -228,7 +231,8 @@ TEST(SafetensorsErrors, HeaderNotJson) {
 }
 
 TEST(SafetensorsErrors, HeaderNotAnObject) {
-  EXPECT_EQ(error_of(file_of("[1, 2]")), kSource + ": not a safetensors file: the header is a JSON array, not an object");
+  EXPECT_EQ(error_of(file_of("[1, 2]")),
+            kSource + ": not a safetensors file: the header is a JSON array, not an object");
 }
 
 TEST(SafetensorsErrors, HeaderMustStartWithABrace) {
@@ -353,13 +357,15 @@ TEST(SafetensorsErrors, EncoderRefusesInconsistentTensors) {
   EXPECT_EQ(encode_error(dup), "encode_safetensors: tensor \"w\" appears twice");
   TensorFile mismatch;
   mismatch.tensors = {{"w", {2, 3}, {1, 2, 3, 4, 5}}};
-  EXPECT_EQ(encode_error(mismatch), "encode_safetensors: tensor \"w\": shape [2, 3] has 6 elements, but data holds 5 values");
+  EXPECT_EQ(encode_error(mismatch),
+            "encode_safetensors: tensor \"w\": shape [2, 3] has 6 elements, but data holds 5 values");
   TensorFile scalar;
   scalar.tensors = {{"s", {}, {}}};
   EXPECT_EQ(encode_error(scalar), "encode_safetensors: tensor \"s\": shape [] has 1 elements, but data holds 0 values");
   TensorFile reserved;
   reserved.tensors = {{"__metadata__", {}, {1}}};
-  EXPECT_EQ(encode_error(reserved), "encode_safetensors: tensor \"__metadata__\": the name is reserved for the file's metadata");
+  EXPECT_EQ(encode_error(reserved),
+            "encode_safetensors: tensor \"__metadata__\": the name is reserved for the file's metadata");
   TensorFile bad_name;
   bad_name.tensors = {{"w\xff", {}, {1}}};
   EXPECT_TRUE(Contains(encode_error(bad_name), "\": the name is not valid UTF-8"));

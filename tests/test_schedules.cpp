@@ -32,14 +32,13 @@ TEST(ExponentialDecay, ContinuousExponent) {
   ExponentialDecay s({.initial_learning_rate = 0.1, .decay_steps = 10, .decay_rate = 0.5});
   EXPECT_EQ(s.name(), "ExponentialDecay");
   EXPECT_NEAR(s(0), 0.1, kTol);
-  EXPECT_NEAR(s(5), 0.0707106781187, kTol);   // 0.1·√0.5
+  EXPECT_NEAR(s(5), 0.0707106781187, kTol);  // 0.1·√0.5
   EXPECT_NEAR(s(10), 0.05, kTol);
   EXPECT_NEAR(s(25), 0.0176776695297, kTol);  // 0.1·0.5^2.5
 }
 
 TEST(ExponentialDecay, StaircaseFloorsTheExponent) {
-  ExponentialDecay s(
-      {.initial_learning_rate = 0.1, .decay_steps = 10, .decay_rate = 0.5, .staircase = true});
+  ExponentialDecay s({.initial_learning_rate = 0.1, .decay_steps = 10, .decay_rate = 0.5, .staircase = true});
   EXPECT_NEAR(s(0), 0.1, kTol);
   EXPECT_NEAR(s(5), 0.1, kTol);
   EXPECT_NEAR(s(9), 0.1, kTol);
@@ -52,8 +51,7 @@ TEST(ExponentialDecay, Validation) {
   expect_error_naming([] { ExponentialDecay({.decay_steps = 0}); }, "decay_steps");
   expect_error_naming([] { ExponentialDecay({.decay_steps = -5}); }, "decay_steps");
   expect_error_naming([] { ExponentialDecay({.decay_rate = 0}); }, "decay_rate");
-  expect_error_naming([] { ExponentialDecay({.initial_learning_rate = -0.1}); },
-                      "initial_learning_rate");
+  expect_error_naming([] { ExponentialDecay({.initial_learning_rate = -0.1}); }, "initial_learning_rate");
 }
 
 TEST(PiecewiseConstantDecay, IntervalsAreClosedOnTheRight) {
@@ -69,19 +67,19 @@ TEST(PiecewiseConstantDecay, IntervalsAreClosedOnTheRight) {
 }
 
 TEST(PiecewiseConstantDecay, Validation) {
-  expect_error_naming([] { PiecewiseConstantDecay({.boundaries = {10}, .values = {1.0}}); },
-                      "values.size()");
+  expect_error_naming([] { PiecewiseConstantDecay({.boundaries = {10}, .values = {1.0}}); }, "values.size()");
+  expect_error_naming([] { PiecewiseConstantDecay({.boundaries = {10}, .values = {1.0, 0.5, 0.1}}); }, "values.size()");
   expect_error_naming(
-      [] { PiecewiseConstantDecay({.boundaries = {10}, .values = {1.0, 0.5, 0.1}}); },
-      "values.size()");
-  expect_error_naming(
-      [] { PiecewiseConstantDecay({.boundaries = {20, 10}, .values = {1.0, 0.5, 0.1}}); },
+      [] {
+        PiecewiseConstantDecay({.boundaries = {20, 10}, .values = {1.0, 0.5, 0.1}});
+      },
       "boundaries[1]");
   expect_error_naming(
-      [] { PiecewiseConstantDecay({.boundaries = {10, 10}, .values = {1.0, 0.5, 0.1}}); },
+      [] {
+        PiecewiseConstantDecay({.boundaries = {10, 10}, .values = {1.0, 0.5, 0.1}});
+      },
       "strictly increasing");
-  expect_error_naming([] { PiecewiseConstantDecay({.boundaries = {10}, .values = {1.0, -0.5}}); },
-                      "values[1]");
+  expect_error_naming([] { PiecewiseConstantDecay({.boundaries = {10}, .values = {1.0, -0.5}}); }, "values[1]");
 }
 
 TEST(CosineDecay, WithoutWarmup) {
@@ -107,10 +105,7 @@ TEST(CosineDecay, AlphaIsTheFloor) {
 
 TEST(CosineDecay, LinearWarmupThenCosineFromTheTarget) {
   // Warm-up from 0.02 to 0.1 over 10 steps: 0.02 + 0.08·step/10; then 0.1·½(1 + cos(π(step − 10)/100)).
-  CosineDecay s({.initial_learning_rate = 0.02,
-                 .decay_steps = 100,
-                 .warmup_target = 0.1,
-                 .warmup_steps = 10});
+  CosineDecay s({.initial_learning_rate = 0.02, .decay_steps = 100, .warmup_target = 0.1, .warmup_steps = 10});
   EXPECT_NEAR(s(0), 0.02, kTol);
   EXPECT_NEAR(s(5), 0.06, kTol);
   EXPECT_NEAR(s(9), 0.092, kTol);
@@ -131,10 +126,8 @@ TEST(CosineDecay, Validation) {
   expect_error_naming([] { CosineDecay({.decay_steps = 0}); }, "decay_steps");
   expect_error_naming([] { CosineDecay({.alpha = 1.5}); }, "alpha");
   expect_error_naming([] { CosineDecay({.alpha = -0.1}); }, "alpha");
-  expect_error_naming([] { CosineDecay({.warmup_target = 0.1, .warmup_steps = -1}); },
-                      "warmup_steps");
-  expect_error_naming([] { CosineDecay({.warmup_target = -0.1, .warmup_steps = 10}); },
-                      "warmup_target");
+  expect_error_naming([] { CosineDecay({.warmup_target = 0.1, .warmup_steps = -1}); }, "warmup_steps");
+  expect_error_naming([] { CosineDecay({.warmup_target = -0.1, .warmup_steps = 10}); }, "warmup_target");
   expect_error_naming([] { CosineDecay({.initial_learning_rate = -1}); }, "initial_learning_rate");
 }
 

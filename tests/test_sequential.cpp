@@ -14,42 +14,42 @@ namespace {
 // Expected texts follow Keras 2's print_summary for sequential models exactly (line length 65,
 // columns ending at 29/55/65, names cut to their column: "batch_normalization_1 (Batch").
 const char* const kReferenceSummary =
-      "_________________________________________________________________\n"
-      "Layer (type)                 Output Shape              Param #   \n"
-      "=================================================================\n"
-      "flatten_1 (Flatten)          (None, 784)               0         \n"
-      "_________________________________________________________________\n"
-      "dense_1 (Dense)              (None, 256)               200960    \n"
-      "_________________________________________________________________\n"
-      "dropout_1 (Dropout)          (None, 256)               0         \n"
-      "_________________________________________________________________\n"
-      "dense_2 (Dense)              (None, 256)               65792     \n"
-      "_________________________________________________________________\n"
-      "dropout_2 (Dropout)          (None, 256)               0         \n"
-      "_________________________________________________________________\n"
-      "dense_3 (Dense)              (None, 10)                2570      \n"
-      "=================================================================\n"
-      "Total params: 269,322\n"
-      "Trainable params: 269,322\n"
-      "Non-trainable params: 0\n"
-      "_________________________________________________________________\n";
+    "_________________________________________________________________\n"
+    "Layer (type)                 Output Shape              Param #   \n"
+    "=================================================================\n"
+    "flatten_1 (Flatten)          (None, 784)               0         \n"
+    "_________________________________________________________________\n"
+    "dense_1 (Dense)              (None, 256)               200960    \n"
+    "_________________________________________________________________\n"
+    "dropout_1 (Dropout)          (None, 256)               0         \n"
+    "_________________________________________________________________\n"
+    "dense_2 (Dense)              (None, 256)               65792     \n"
+    "_________________________________________________________________\n"
+    "dropout_2 (Dropout)          (None, 256)               0         \n"
+    "_________________________________________________________________\n"
+    "dense_3 (Dense)              (None, 10)                2570      \n"
+    "=================================================================\n"
+    "Total params: 269,322\n"
+    "Trainable params: 269,322\n"
+    "Non-trainable params: 0\n"
+    "_________________________________________________________________\n";
 
 const char* const kBatchNormSummary =
-      "_________________________________________________________________\n"
-      "Layer (type)                 Output Shape              Param #   \n"
-      "=================================================================\n"
-      "dense_1 (Dense)              (None, 256)               200960    \n"
-      "_________________________________________________________________\n"
-      "batch_normalization_1 (Batch (None, 256)               1024      \n"
-      "_________________________________________________________________\n"
-      "activation_1 (Activation)    (None, 256)               0         \n"
-      "_________________________________________________________________\n"
-      "dense_2 (Dense)              (None, 10)                2570      \n"
-      "=================================================================\n"
-      "Total params: 204,554\n"
-      "Trainable params: 204,042\n"
-      "Non-trainable params: 512\n"
-      "_________________________________________________________________\n";
+    "_________________________________________________________________\n"
+    "Layer (type)                 Output Shape              Param #   \n"
+    "=================================================================\n"
+    "dense_1 (Dense)              (None, 256)               200960    \n"
+    "_________________________________________________________________\n"
+    "batch_normalization_1 (Batch (None, 256)               1024      \n"
+    "_________________________________________________________________\n"
+    "activation_1 (Activation)    (None, 256)               0         \n"
+    "_________________________________________________________________\n"
+    "dense_2 (Dense)              (None, 10)                2570      \n"
+    "=================================================================\n"
+    "Total params: 204,554\n"
+    "Trainable params: 204,042\n"
+    "Non-trainable params: 512\n"
+    "_________________________________________________________________\n";
 
 TEST(Sequential, ReferenceModelSummaryMatchesKeras) {
   Sequential model;
@@ -92,9 +92,8 @@ std::unique_ptr<Sequential> small_model(std::uint64_t seed, const std::string& o
   model->add<Dense>({.units = 16, .activation = "relu"});
   model->add<Dropout>({.rate = 0.2});
   model->add<Dense>({.units = 2, .activation = "softmax"});
-  model->compile({.optimizer = make_optimizer(optimizer),
-                  .loss = {.name = "categorical_crossentropy"},
-                  .metrics = {"accuracy"}});
+  model->compile(
+      {.optimizer = make_optimizer(optimizer), .loss = {.name = "categorical_crossentropy"}, .metrics = {"accuracy"}});
   return model;
 }
 
@@ -132,7 +131,8 @@ TEST(Sequential, SameSeedGivesBitIdenticalTraining) {
   for (std::size_t i = 0; i < pa.size(); ++i) {
     ASSERT_EQ(pa[i]->value.size(), pb[i]->value.size());
     EXPECT_EQ(0, std::memcmp(pa[i]->value.data(), pb[i]->value.data(), pa[i]->value.size() * sizeof(Scalar)));
-    any_differs_from_c |= 0 != std::memcmp(pa[i]->value.data(), pc[i]->value.data(), pa[i]->value.size() * sizeof(Scalar));
+    any_differs_from_c |=
+        0 != std::memcmp(pa[i]->value.data(), pc[i]->value.data(), pa[i]->value.size() * sizeof(Scalar));
   }
   EXPECT_TRUE(any_differs_from_c);
 }
@@ -205,8 +205,10 @@ TEST(Sequential, WeightedMetricsSeeSampleWeightsPlainMetricsDoNot) {
   auto model = std::make_unique<Sequential>(ModelOptions{.seed = 2});
   model->add<InputLayer>({.shape = {4}});
   model->add<Dense>({.units = 2, .activation = "softmax"});
-  model->compile({.optimizer = make_optimizer("sgd"), .loss = {.name = "categorical_crossentropy"},
-                  .metrics = {"accuracy"}, .weighted_metrics = {"accuracy"}});
+  model->compile({.optimizer = make_optimizer("sgd"),
+                  .loss = {.name = "categorical_crossentropy"},
+                  .metrics = {"accuracy"},
+                  .weighted_metrics = {"accuracy"}});
   // Weight 1 on the first sample only: weighted accuracy is that sample's hit (0 or 1).
   std::vector<Scalar> w(40, 0);
   w[0] = 1;
@@ -227,8 +229,8 @@ TEST(Sequential, BatchNormalizationModelTrains) {
   model.add<BatchNormalization>({});
   model.add<Activation>({.activation = "relu"});
   model.add<Dense>({.units = 2, .activation = "softmax"});
-  model.compile({.optimizer = make_optimizer("adam"), .loss = {.name = "categorical_crossentropy"},
-                 .metrics = {"accuracy"}});
+  model.compile(
+      {.optimizer = make_optimizer("adam"), .loss = {.name = "categorical_crossentropy"}, .metrics = {"accuracy"}});
   const History h = model.fit(x, y, {.batch_size = 32, .epochs = 20, .validation_split = 0.25});
   EXPECT_GT(h.history.at("val_accuracy").back(), 0.9);
   auto& bn = dynamic_cast<BatchNormalization&>(model.layer(2));
@@ -319,19 +321,20 @@ TEST(Sequential, ErrorsNameTheProblem) {
   Sequential flat_needed;
   flat_needed.add<InputLayer>({.shape = {2, 2}});
   flat_needed.add<Dense>({.units = 2});
-  EXPECT_EQ(message([&] { flat_needed.build({2, 2}); }),
+  EXPECT_EQ(message([&] {
+              flat_needed.build({2, 2});
+            }),
             "Dense 'dense_1': expects flat input (None, features) but got (None, 2, 2); add a Flatten layer before it");
 
   // Sparse labels are class indices: one outside [0, classes) or not whole is refused before it
   // could index past the output row (Keras raises too).
   auto sparse = small_model(9);
-  sparse->compile({.optimizer = std::make_unique<SGD>(SGD::Options{}),
-                   .loss = {.name = "sparse_categorical_crossentropy"}});
+  sparse->compile(
+      {.optimizer = std::make_unique<SGD>(SGD::Options{}), .loss = {.name = "sparse_categorical_crossentropy"}});
   Matrix labels(10, 1);
   EXPECT_EQ(message([&] { sparse->fit(x, labels); }), "no error");
   labels.row(7)[0] = 2;
-  EXPECT_EQ(message([&] { sparse->fit(x, labels); }),
-            "Sequential::fit: y[7] = 2 is not a class index in [0, 2)");
+  EXPECT_EQ(message([&] { sparse->fit(x, labels); }), "Sequential::fit: y[7] = 2 is not a class index in [0, 2)");
   labels.row(7)[0] = -1;
   EXPECT_EQ(message([&] { sparse->evaluate(x, labels); }),
             "Sequential::evaluate: y[7] = -1 is not a class index in [0, 2)");

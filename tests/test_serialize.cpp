@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "test_util.hpp"
 #include "mlp/error.hpp"
 #include "mlp/io/toml.hpp"
 #include "mlp/layers/activation.hpp"
@@ -33,6 +32,7 @@
 #include "mlp/optimizers/sgd.hpp"
 #include "mlp/serialize.hpp"
 #include "mlp/strings.hpp"
+#include "test_util.hpp"
 
 namespace mlp {
 namespace {
@@ -78,7 +78,8 @@ TEST(SerializeLayers, EveryTableRowBuildsItsClass) {
   for (const std::string& type : layer_types()) {
     json config = required.contains(type) ? required.at(type) : json::object();
     std::string lower = type;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     config["type"] = lower;
     EXPECT_EQ(layer_of(config)->kind(), type);
   }
@@ -194,7 +195,8 @@ TEST(SerializeLayers, DropoutWithSeed) {
             std::nullopt);
   EXPECT_EQ(layer_error({{"type", "Dropout"}}),
             "model.layers[0].rate: required (the fraction of inputs to drop, in [0, 1))");
-  EXPECT_EQ(layer_error({{"type", "Dropout"}, {"rate", 1.5}}), "model.layers[0] (Dropout): rate must be in [0, 1), got 1.5");
+  EXPECT_EQ(layer_error({{"type", "Dropout"}, {"rate", 1.5}}),
+            "model.layers[0] (Dropout): rate must be in [0, 1), got 1.5");
   EXPECT_EQ(layer_error({{"type", "Dropout"}, {"rate", 0.5}, {"seed", -1}}),
             "model.layers[0].seed: expected a non-negative integer, got -1");
   EXPECT_EQ(layer_error({{"type", "Dropout"}, {"rate", 0.5}, {"noise_shape", {1, 4}}}),
@@ -202,8 +204,9 @@ TEST(SerializeLayers, DropoutWithSeed) {
 }
 
 TEST(SerializeLayers, AlphaDropout) {
-  expect_round_trip({{"type", "AlphaDropout"}, {"name", "ad"}, {"rate", 0.1}},
-                    {{"type", "AlphaDropout"}, {"name", "ad"}, {"rate", 0.1}, {"seed", nullptr}, {"noise_shape", nullptr}});
+  expect_round_trip(
+      {{"type", "AlphaDropout"}, {"name", "ad"}, {"rate", 0.1}},
+      {{"type", "AlphaDropout"}, {"name", "ad"}, {"rate", 0.1}, {"seed", nullptr}, {"noise_shape", nullptr}});
   auto layer = layer_of({{"type", "alphadropout"}, {"rate", 0.1}, {"seed", 7}});
   EXPECT_EQ(as<AlphaDropout>(*layer).options().rate, 0.1);
   EXPECT_EQ(as<AlphaDropout>(*layer).options().seed, std::optional<std::uint64_t>(7));
@@ -306,12 +309,14 @@ TEST(SerializeLayers, RequiredKeysWrongTypesAndRefusedValues) {
 }
 
 TEST(SerializeLayers, InitializerAndRegularizerErrors) {
-  EXPECT_EQ(layer_error({{"type", "Dense"}, {"units", 2}, {"kernel_initializer", {{"type", "random_normal"}, {"stdev", 1}}}}),
-            "model.layers[0].kernel_initializer.stdev: unknown key 'stdev'; allowed here: mean, seed, stddev, type");
+  EXPECT_EQ(
+      layer_error({{"type", "Dense"}, {"units", 2}, {"kernel_initializer", {{"type", "random_normal"}, {"stdev", 1}}}}),
+      "model.layers[0].kernel_initializer.stdev: unknown key 'stdev'; allowed here: mean, seed, stddev, type");
   EXPECT_EQ(layer_error({{"type", "Dense"}, {"units", 2}, {"kernel_initializer", {{"stddev", 1}}}}),
             "model.layers[0].kernel_initializer.type: required: the initializer's name, e.g. \"random_normal\"");
-  EXPECT_EQ(layer_error({{"type", "Dense"}, {"units", 2}, {"kernel_initializer", 3}}),
-            "model.layers[0].kernel_initializer: expected an initializer name or a table with a type, got the integer 3");
+  EXPECT_EQ(
+      layer_error({{"type", "Dense"}, {"units", 2}, {"kernel_initializer", 3}}),
+      "model.layers[0].kernel_initializer: expected an initializer name or a table with a type, got the integer 3");
   std::string raw;
   try {
     Initializer::from_name("glorot");
@@ -337,7 +342,8 @@ TEST(SerializeLayers, ErrorsFromATomlFileNameTheLine) {
   ConfigObject root(doc.root, "", &doc.source);
   auto layers = root.get_objects("layers");
   ASSERT_EQ(layers.size(), 1u);
-  EXPECT_EQ(error_of([&] { layer_from_config(layers[0]); }), "m.toml:1: layers[0] (Dense): units must be positive, got 0");
+  EXPECT_EQ(error_of([&] { layer_from_config(layers[0]); }),
+            "m.toml:1: layers[0] (Dense): units must be positive, got 0");
   const ConfigDocument typo = parse_toml("[[layers]]\ntype = \"Dense\"\nunit = 4\n", "m.toml");
   ConfigObject root2(typo.root, "", &typo.source);
   EXPECT_EQ(error_of([&] { layer_from_config(root2.get_objects("layers")[0]); }),
@@ -366,12 +372,11 @@ TEST(SerializeOptimizers, EveryOneFromItsName) {
     const char* type;
     double learning_rate;
   };
-  for (const Case& c : {Case{"sgd", "SGD", SGD::Options{}.learning_rate},
-                        Case{"rmsprop", "RMSprop", RMSprop::Options{}.learning_rate},
-                        Case{"Adam", "Adam", Adam::Options{}.learning_rate},
-                        Case{"adamw", "AdamW", AdamW::Options{}.learning_rate},
-                        Case{"NADAM", "Nadam", Nadam::Options{}.learning_rate},
-                        Case{"adagrad", "Adagrad", Adagrad::Options{}.learning_rate}}) {
+  for (const Case& c :
+       {Case{"sgd", "SGD", SGD::Options{}.learning_rate}, Case{"rmsprop", "RMSprop", RMSprop::Options{}.learning_rate},
+        Case{"Adam", "Adam", Adam::Options{}.learning_rate}, Case{"adamw", "AdamW", AdamW::Options{}.learning_rate},
+        Case{"NADAM", "Nadam", Nadam::Options{}.learning_rate},
+        Case{"adagrad", "Adagrad", Adagrad::Options{}.learning_rate}}) {
     auto optimizer = optimizer_of(c.name);
     EXPECT_EQ(optimizer->name(), c.type) << c.name;
     EXPECT_EQ(optimizer->learning_rate(), c.learning_rate) << c.name;
@@ -476,8 +481,11 @@ TEST(SerializeOptimizers, LearningRateSchedules) {
   EXPECT_EQ((*p)(25), 0.001);
   EXPECT_EQ(optimizer_of({{"type", "SGD"}, {"learning_rate", exponential}})->learning_rate(), 0.1);
   // Keras' name key is accepted, a null warmup_target means none, and the type is case-insensitive.
-  json keras_cosine = {{"type", "cosinedecay"}, {"initial_learning_rate", 0.1}, {"decay_steps", 100},
-                       {"warmup_target", nullptr}, {"name", "CosineDecay"}};
+  json keras_cosine = {{"type", "cosinedecay"},
+                       {"initial_learning_rate", 0.1},
+                       {"decay_steps", 100},
+                       {"warmup_target", nullptr},
+                       {"name", "CosineDecay"}};
   EXPECT_EQ(optimizer_config(*optimizer_of({{"type", "Adam"}, {"learning_rate", keras_cosine}}))["learning_rate"],
             json::parse(R"({"type": "CosineDecay", "initial_learning_rate": 0.1, "decay_steps": 100, "alpha": 0.0,
                             "warmup_target": null, "warmup_steps": 0})"));
@@ -502,7 +510,8 @@ TEST(SerializeOptimizers, Errors) {
             "compile.optimizer.type: unknown optimizer 'Adamax'; known: " + kAllOptimizers);
   EXPECT_EQ(optimizer_error({{"learning_rate", 0.1}}),
             "compile.optimizer.type: required: the optimizer, one of " + kAllOptimizers);
-  EXPECT_EQ(optimizer_error(3), "compile.optimizer: expected an optimizer name or a table with a type, got the integer 3");
+  EXPECT_EQ(optimizer_error(3),
+            "compile.optimizer: expected an optimizer name or a table with a type, got the integer 3");
   EXPECT_EQ(optimizer_error({{"type", "Adam"}, {"beta_1", 1.5}}),
             "compile.optimizer (Adam): beta_1 must be in [0, 1), got 1.5");
   EXPECT_EQ(optimizer_error({{"type", "SGD"}, {"learning_rate", -1}}),
@@ -627,8 +636,9 @@ TEST(SerializeCompile, OptionsAndUnknownMetric) {
   EXPECT_EQ(error_of([&] { compile_options_from_config(ConfigObject(bad_weighted, "compile")); }),
             "compile.weighted_metrics: " + raw);
   const json typo = json::parse(R"({"optimiser": "adam"})");
-  EXPECT_EQ(error_of([&] { compile_options_from_config(ConfigObject(typo, "compile")); }),
-            "compile.optimiser: unknown key 'optimiser'; allowed here: loss, metrics, optimizer, outputs, weighted_metrics");
+  EXPECT_EQ(
+      error_of([&] { compile_options_from_config(ConfigObject(typo, "compile")); }),
+      "compile.optimiser: unknown key 'optimiser'; allowed here: loss, metrics, optimizer, outputs, weighted_metrics");
   const json not_list = json::parse(R"({"metrics": [1]})");
   EXPECT_EQ(error_of([&] { compile_options_from_config(ConfigObject(not_list, "compile")); }),
             "compile.metrics[0]: expected a string, got the integer 1");
@@ -660,7 +670,9 @@ const char* const kThreeLayerSummary =
     "Non-trainable params: 0\n"
     "_________________________________________________________________\n";
 
-std::unique_ptr<Sequential> model_of(const json& config) { return sequential_from_config(ConfigObject(config, "model")); }
+std::unique_ptr<Sequential> model_of(const json& config) {
+  return sequential_from_config(ConfigObject(config, "model"));
+}
 std::string model_error(const json& config) {
   return error_of([&] { model_of(config); });
 }

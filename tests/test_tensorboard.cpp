@@ -443,14 +443,20 @@ TEST(TensorBoard, WritesKerasLayoutScalarsAndHistogramsReadBackExactly) {
   // Histograms of every weight, state buffer and gradient, every epoch, in train only.
   EXPECT_TRUE(histograms_of(val).empty());
   const auto hs = histograms_of(train);
-  const std::vector<std::string> expected_tags = {
-      "batch_normalization_1/beta/gradient/histogram",   "batch_normalization_1/beta/histogram",
-      "batch_normalization_1/gamma/gradient/histogram",  "batch_normalization_1/gamma/histogram",
-      "batch_normalization_1/moving_mean/histogram",     "batch_normalization_1/moving_variance/histogram",
-      "dense_1/bias/gradient/histogram",                 "dense_1/bias/histogram",
-      "dense_1/kernel/gradient/histogram",               "dense_1/kernel/histogram",
-      "dense_2/bias/gradient/histogram",                 "dense_2/bias/histogram",
-      "dense_2/kernel/gradient/histogram",               "dense_2/kernel/histogram"};
+  const std::vector<std::string> expected_tags = {"batch_normalization_1/beta/gradient/histogram",
+                                                  "batch_normalization_1/beta/histogram",
+                                                  "batch_normalization_1/gamma/gradient/histogram",
+                                                  "batch_normalization_1/gamma/histogram",
+                                                  "batch_normalization_1/moving_mean/histogram",
+                                                  "batch_normalization_1/moving_variance/histogram",
+                                                  "dense_1/bias/gradient/histogram",
+                                                  "dense_1/bias/histogram",
+                                                  "dense_1/kernel/gradient/histogram",
+                                                  "dense_1/kernel/histogram",
+                                                  "dense_2/bias/gradient/histogram",
+                                                  "dense_2/bias/histogram",
+                                                  "dense_2/kernel/gradient/histogram",
+                                                  "dense_2/kernel/histogram"};
   std::vector<std::string> tags;
   for (const auto& [tag, series] : hs) tags.push_back(tag);
   EXPECT_EQ(tags, expected_tags);

@@ -148,7 +148,8 @@ TEST(Toml, ConfigObjectErrorsNameFileLineAndPath) {
     layers[0].finish();
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "cfg.toml:11: model.layers[0].activation: unknown key 'activation'; allowed here: type, units");
+    EXPECT_STREQ(e.what(),
+                 "cfg.toml:11: model.layers[0].activation: unknown key 'activation'; allowed here: type, units");
   }
 }
 
@@ -157,8 +158,7 @@ TEST(Toml, SyntaxErrorGivesSourceLineAndColumn) {
   EXPECT_EQ(message.rfind("bad.toml:2:", 0), 0u) << message;
   // Line 2, column 5 (the end of "b = "), then toml++'s reason.
   EXPECT_EQ(message, "bad.toml:2:5: Error while parsing key-value pair: expected value, saw '\\n'");
-  EXPECT_EQ(parse_error("[model\nx = 1\n"),
-            "cfg.toml:1:7: Error while parsing table header: expected ']', saw '\\n'");
+  EXPECT_EQ(parse_error("[model\nx = 1\n"), "cfg.toml:1:7: Error while parsing table header: expected ']', saw '\\n'");
   EXPECT_EQ(parse_error("a = 1\na = 2\n"),
             "cfg.toml:2:5: Error while parsing key-value pair: cannot redefine existing integer 'a'");
 }

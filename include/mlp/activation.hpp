@@ -23,8 +23,19 @@
 namespace mlp {
 
 enum class ActivationKind {
-  kLinear, kRelu, kLeakyRelu, kElu, kSelu, kSoftplus, kSoftsign, kSigmoid, kHardSigmoid,
-  kTanh, kSoftmax, kSwish, kGelu,
+  kLinear,
+  kRelu,
+  kLeakyRelu,
+  kElu,
+  kSelu,
+  kSoftplus,
+  kSoftsign,
+  kSigmoid,
+  kHardSigmoid,
+  kTanh,
+  kSoftmax,
+  kSwish,
+  kGelu,
 };
 
 struct ActivationFunction {
@@ -44,11 +55,10 @@ struct ActivationFunction {
 void activation_forward(const ActivationFunction& act, ConstMatrixView z, MatrixView y);
 /// y ← f(y + bias) in one pass over y, the Dense layer's fused epilogue; bias (1, F) may be
 /// empty (no bias). When z is not empty it receives the pre-activation y + bias.
-void bias_activation_forward(const ActivationFunction& act, ConstMatrixView bias, MatrixView y,
-                             MatrixView z);
+void bias_activation_forward(const ActivationFunction& act, ConstMatrixView bias, MatrixView y, MatrixView z);
 /// dz = dy ⊙ f'(z), with softmax's Jacobian for softmax. z is read only where needs_input();
 /// dz may alias dy.
-void activation_backward(const ActivationFunction& act, ConstMatrixView z, ConstMatrixView y,
-                         ConstMatrixView dy, MatrixView dz);
+void activation_backward(const ActivationFunction& act, ConstMatrixView z, ConstMatrixView y, ConstMatrixView dy,
+                         MatrixView dz);
 
 }  // namespace mlp

@@ -97,12 +97,12 @@ class Batcher {
   BatcherOptions options_;
   std::vector<InputView> train_xs_, val_xs_;
   std::vector<ConstMatrixView> train_ys_, val_ys_;
-  std::vector<Scalar> weights_;            // (T) or empty
+  std::vector<Scalar> weights_;  // (T) or empty
   std::span<const Scalar> val_weights_;
-  std::vector<std::size_t> order_;         // (T)
-  std::vector<Matrix> batch_y_;            // per output, (B, C)
+  std::vector<std::size_t> order_;  // (T)
+  std::vector<Matrix> batch_y_;     // per output, (B, C)
   std::vector<ConstMatrixView> batch_views_;
-  std::vector<Scalar> batch_w_;            // (B) or empty
+  std::vector<Scalar> batch_w_;  // (B) or empty
 };
 
 }  // namespace mlp

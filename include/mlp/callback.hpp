@@ -30,11 +30,11 @@ using Logs = std::map<std::string, double>;
 
 struct TrainContext {
   Model* model = nullptr;
-  int epoch = 0;            // 0-based, as Keras passes it to hooks
-  int epochs = 0;           // the epoch count fit() was asked for
-  std::size_t batch = 0;    // 0-based within the epoch
-  std::size_t steps = 0;    // batches per epoch
-  Logs logs;                // batch hooks: running epoch means; epoch end: the epoch's results
+  int epoch = 0;          // 0-based, as Keras passes it to hooks
+  int epochs = 0;         // the epoch count fit() was asked for
+  std::size_t batch = 0;  // 0-based within the epoch
+  std::size_t steps = 0;  // batches per epoch
+  Logs logs;              // batch hooks: running epoch means; epoch end: the epoch's results
   bool stop_training = false;
   /// Set by fit() at the epoch end when a callback stopped training before the epoch's last batch
   /// (TerminateOnNaN, an interrupt): the epoch's weights do not come from a whole epoch, so

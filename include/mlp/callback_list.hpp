@@ -17,8 +17,7 @@ class CallbackList {
  public:
   /// A ProgbarLogger(*out, verbose) first when out is set and verbose > 0; then `callbacks`; then
   /// `history`. The callbacks and history must outlive the list.
-  CallbackList(const std::vector<Callback*>& callbacks, History& history, std::ostream* out = nullptr,
-               int verbose = 0);
+  CallbackList(const std::vector<Callback*>& callbacks, History& history, std::ostream* out = nullptr, int verbose = 0);
   CallbackList(const CallbackList&) = delete;  // holds a pointer to its own progress bar
   CallbackList& operator=(const CallbackList&) = delete;
 

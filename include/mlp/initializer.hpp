@@ -26,12 +26,12 @@ namespace mlp {
 
 struct Initializer {
   std::string name = "glorot_uniform";
-  double value = 0;        // constant
-  double mean = 0;         // random_normal, truncated_normal
-  double stddev = 0.05;    // random_normal, truncated_normal
-  double minval = -0.05;   // random_uniform
-  double maxval = 0.05;    // random_uniform
-  double gain = 1;         // orthogonal, identity
+  double value = 0;       // constant
+  double mean = 0;        // random_normal, truncated_normal
+  double stddev = 0.05;   // random_normal, truncated_normal
+  double minval = -0.05;  // random_uniform
+  double maxval = 0.05;   // random_uniform
+  double gain = 1;        // orthogonal, identity
 
   /// Parses a Keras name with its defaults. Throws mlp::Error listing the known names.
   static Initializer from_name(std::string_view name);

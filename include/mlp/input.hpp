@@ -68,15 +68,15 @@ inline void scale_shift_row(const T* in, Scalar* out, std::size_t n, const Scala
 class InputView {
  public:
   InputView() = default;
-  InputView(ConstMatrixView floats) : floats_(floats) {}                        // NOLINT(implicit)
-  InputView(MatrixView floats) : floats_(floats) {}                             // NOLINT(implicit)
-  InputView(const Matrix& floats) : floats_(floats.view()) {}                   // NOLINT(implicit)
+  InputView(ConstMatrixView floats) : floats_(floats) {}       // NOLINT(implicit)
+  InputView(MatrixView floats) : floats_(floats) {}            // NOLINT(implicit)
+  InputView(const Matrix& floats) : floats_(floats.view()) {}  // NOLINT(implicit)
   /// Bytes decoded as byte · scale (the same scale in every column, no shift).
   InputView(const ByteMatrix& bytes, double scale);
   /// Bytes decoded per column by `scaling` (one scale and one shift per column, else mlp::Error).
   /// Both must outlive the view, as the data of any view.
   InputView(const ByteMatrix& bytes, const ColumnScaling& scaling);
-  InputView(const ByteMatrix&&, double) = delete;               // would dangle
+  InputView(const ByteMatrix&&, double) = delete;                // would dangle
   InputView(const ByteMatrix&, const ColumnScaling&&) = delete;  // would dangle
   InputView(const ByteMatrix&&, const ColumnScaling&) = delete;  // would dangle
 

@@ -46,8 +46,8 @@ class Loss {
   /// True when gradient_wrt_logits() is valid for predictions made by `activation`.
   virtual bool fuses_with(const ActivationFunction& /*activation*/) const { return false; }
   /// dL/dz where pred = activation(z); only when fuses_with(activation).
-  virtual void gradient_wrt_logits(ConstMatrixView pred, ConstMatrixView target,
-                                   std::span<const Scalar> weights, MatrixView dz) const;
+  virtual void gradient_wrt_logits(ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights,
+                                   MatrixView dz) const;
   /// Width the target must have for predictions of width `pred_cols` (1 for sparse).
   virtual std::size_t target_cols(std::size_t pred_cols) const { return pred_cols; }
 

@@ -54,8 +54,7 @@ struct LrFinderResult {
 /// Throws mlp::Error for an uncompiled model, start_lr <= 0, start_lr >= end_lr, a non-finite
 /// bound, steps < 2, batch_size 0, smoothing outside [0, 1), divergence <= 1, no samples, or x and
 /// y with different numbers of rows.
-LrFinderResult find_learning_rate(Model& model, InputView x, ConstMatrixView y,
-                                  const LrFinderOptions& options = {});
+LrFinderResult find_learning_rate(Model& model, InputView x, ConstMatrixView y, const LrFinderOptions& options = {});
 
 /// The suggestion rule alone, on a recorded curve (lr increasing, smoothed of the same size, at
 /// least one point): sets result.suggested_lr, min_loss_lr and rule from result.lr and smoothed.

@@ -17,8 +17,7 @@ class ConstMatrixView {
   ConstMatrixView() = default;
   ConstMatrixView(const Scalar* data, std::size_t rows, std::size_t cols, std::size_t stride)
       : data_(data), rows_(rows), cols_(cols), stride_(stride) {}
-  ConstMatrixView(const Scalar* data, std::size_t rows, std::size_t cols)
-      : ConstMatrixView(data, rows, cols, cols) {}
+  ConstMatrixView(const Scalar* data, std::size_t rows, std::size_t cols) : ConstMatrixView(data, rows, cols, cols) {}
 
   const Scalar* data() const { return data_; }
   std::size_t rows() const { return rows_; }

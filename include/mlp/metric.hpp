@@ -50,7 +50,6 @@ class Metric {
 
 /// Builds a metric from its Keras name. `loss_name` and `output_cols` resolve "accuracy".
 /// Throws mlp::Error listing the known names.
-std::unique_ptr<Metric> make_metric(std::string_view name, std::string_view loss_name,
-                                    std::size_t output_cols);
+std::unique_ptr<Metric> make_metric(std::string_view name, std::string_view loss_name, std::size_t output_cols);
 
 }  // namespace mlp

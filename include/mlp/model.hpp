@@ -144,8 +144,8 @@ class Model {
   /// their shapes and returns its output. `name` overrides the layer's (default: Keras' dense_1...).
   Node add(std::unique_ptr<Layer> layer, const std::vector<Node>& inputs, std::string name = {});
   template <class L>
-    requires std::derived_from<std::decay_t<L>, Layer>
-  Node add(L&& layer, const std::vector<Node>& inputs, std::string name = {}) {
+  requires std::derived_from<std::decay_t<L>, Layer> Node add(L&& layer, const std::vector<Node>& inputs,
+                                                              std::string name = {}) {
     return add(std::make_unique<std::decay_t<L>>(std::forward<L>(layer)), inputs, std::move(name));
   }
   /// Declares the outputs (in order) and checks the graph: every layer must lead to an output,
@@ -217,7 +217,7 @@ class Model {
   const std::string& name() const { return options_.name; }
   bool built() const { return built_; }
   bool compiled() const { return !outputs_.empty(); }
-  const Shape& input_shape() const;  // the one input's
+  const Shape& input_shape() const;   // the one input's
   const Shape& output_shape() const;  // the one output's
   const std::vector<Shape>& input_shapes() const { return input_shapes_; }
   std::vector<Shape> output_shapes() const;
@@ -281,8 +281,7 @@ class Model {
   void update_metrics(TensorSpan ys, std::span<const Scalar> weights, std::size_t rows);
   void reset_metrics();
   void metric_logs(Logs& logs) const;
-  void resume(const TrainingState& state, const std::vector<Callback*>& callbacks, Batcher& batches,
-              History& history);
+  void resume(const TrainingState& state, const std::vector<Callback*>& callbacks, Batcher& batches, History& history);
   // Data-parallel fit (FitOptions::group; src/model_group.cpp).
   void group_begin(ProcessGroup& group, InputSpan xs, TensorSpan ys, std::span<const Scalar> weights);
   double group_train_step(ProcessGroup& group, TensorSpan ys, std::span<const Scalar> weights, std::size_t rows,
@@ -314,9 +313,9 @@ class Model {
   // it must be added to a gradient that already holds another contribution.
   std::vector<Matrix> inputs_, acts_, grads_;
   std::vector<std::vector<Matrix>> scratch_;
-  std::vector<int> input_of_layer_;    // per layer: the input j an InputLayer stands for, or -1
-  std::vector<bool> needs_grad_;       // per layer: some layer at or before it has weights
-  std::vector<char> grad_filled_;      // per layer, during backward: grads_[i] holds a contribution
+  std::vector<int> input_of_layer_;                     // per layer: the input j an InputLayer stands for, or -1
+  std::vector<bool> needs_grad_;                        // per layer: some layer at or before it has weights
+  std::vector<char> grad_filled_;                       // per layer, during backward: grads_[i] holds a contribution
   std::vector<std::vector<ConstMatrixView>> in_views_;  // per layer, reused by forward/backward
   std::vector<std::vector<MatrixView>> dx_views_;
   std::vector<Scalar> loss_scratch_;

@@ -26,7 +26,7 @@ inline constexpr int kModelFormatVersion = 1;
 
 struct SavedModel {
   std::unique_ptr<Model> model;  // built, with the saved weights; compiled if it was
-  nlohmann::json extra;               // the "extra" metadata ({} when none)
+  nlohmann::json extra;          // the "extra" metadata ({} when none)
 };
 
 /// Saves a built model. Throws Error naming the path when the write fails (the old file, if

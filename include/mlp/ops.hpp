@@ -13,12 +13,12 @@ namespace mlp {
 enum class Trans { kNone, kA, kB, kAB };
 
 /// c = alpha·op(a)·op(b) + beta·c, op per `trans`. Shapes: op(a) (M,K), op(b) (K,N), c (M,N).
-void gemm(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans = Trans::kNone,
-          Scalar alpha = 1, Scalar beta = 0);
+void gemm(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans = Trans::kNone, Scalar alpha = 1,
+          Scalar beta = 0);
 
 /// The naive triple loop, kept as the algorithmic reference that tests compare gemm() against.
-void gemm_reference(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans = Trans::kNone,
-                    Scalar alpha = 1, Scalar beta = 0);
+void gemm_reference(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans = Trans::kNone, Scalar alpha = 1,
+                    Scalar beta = 0);
 
 /// Name of the GEMM backend compiled in ("oneDNN 2.6.3 sgemm" or "reference").
 const char* gemm_backend();

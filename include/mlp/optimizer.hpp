@@ -109,8 +109,7 @@ class Optimizer {
   /// iterations() + 1. Called from several threads at once on disjoint ranges of the same
   /// parameter: it may write only elements [begin, end) of the value and the slots, and must not
   /// change the optimizer's own state (begin_step does that).
-  virtual void update_step(std::size_t index, Param& param, double lr, std::size_t begin,
-                           std::size_t end) = 0;
+  virtual void update_step(std::size_t index, Param& param, double lr, std::size_t begin, std::size_t end) = 0;
 
   Matrix& slot(std::size_t index, std::size_t k) { return slots_[index * slots_per_param_ + k]; }
   const std::vector<Param*>& bound_params() const { return params_; }

@@ -74,7 +74,7 @@ class CosineDecay : public LearningRateSchedule {
   struct Options {
     double initial_learning_rate = 0.01;
     std::int64_t decay_steps = 1000;
-    double alpha = 0;  // final rate as a fraction of the rate the decay starts from
+    double alpha = 0;                                    // final rate as a fraction of the rate the decay starts from
     std::optional<double> warmup_target = std::nullopt;  // unset: no warm-up (Keras' None)
     std::int64_t warmup_steps = 0;
   };

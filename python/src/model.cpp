@@ -5,8 +5,8 @@
 #include <pybind11/stl.h>
 
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "arrays.hpp"
@@ -41,7 +41,8 @@ json parse(const std::string& text, const char* what) {
 
 /// A list (one per input/output) or a single array.
 pyb::list as_list(const pyb::handle& obj) {
-  if (pyb::isinstance<pyb::list>(obj) || pyb::isinstance<pyb::tuple>(obj)) return pyb::list(pyb::reinterpret_borrow<pyb::object>(obj));
+  if (pyb::isinstance<pyb::list>(obj) || pyb::isinstance<pyb::tuple>(obj))
+    return pyb::list(pyb::reinterpret_borrow<pyb::object>(obj));
   pyb::list l;
   l.append(obj);
   return l;
@@ -286,8 +287,9 @@ void bind_model(pyb::module_& m) {
       .def("set_weights", &set_weights)
       .def("summary", [](PyModel& self) { return self.get().summary(); })
       .def("config", [](PyModel& self) { return model_config(self.get()).dump(); })
-      .def("compile_config",
-           [](PyModel& self) { return self.get().compiled() ? compile_config(self.get()).dump() : std::string("null"); })
+      .def(
+          "compile_config",
+          [](PyModel& self) { return self.get().compiled() ? compile_config(self.get()).dump() : std::string("null"); })
       .def("count_params", [](PyModel& self) { return self.get().count_params(); })
       .def("built", [](PyModel& self) { return self.get().built(); })
       .def("compiled", [](PyModel& self) { return self.get().compiled(); })

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     mlp::Matrix y(x.rows(), 1);
     for (std::size_t r = 0; r < x.rows(); ++r) y(r, 0) = static_cast<float>(labels.data[r]);
     const mlp::History h = model->fit(mlp::InputView(x, 1.0 / 255), y,
-                                      {.batch_size = config.at("batch_size"), .epochs = config.at("epochs"),
+                                      {.batch_size = config.at("batch_size"),
+                                       .epochs = config.at("epochs"),
                                        .validation_split = config.at("validation_split")});
     nlohmann::json out;
     for (const auto& [key, values] : h.history) out["history"][key] = values;

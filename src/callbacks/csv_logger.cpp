@@ -7,11 +7,11 @@
 #include <fstream>
 #include <iterator>
 
-#include "monitor.hpp"
 #include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/io/csv.hpp"
 #include "mlp/io/files.hpp"
+#include "monitor.hpp"
 
 namespace mlp {
 
@@ -103,7 +103,8 @@ void CSVLogger::load_state(const CallbackState& state) {
     throw Error(std::string("CSVLogger: corrupt saved state: ") + e.what());
   }
   close();
-  write_file_atomic(options_.filename, std::span(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()));
+  write_file_atomic(options_.filename,
+                    std::span(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()));
   file_ = std::fopen(options_.filename.c_str(), "ab");
   if (file_ == nullptr) {
     throw Error("CSVLogger: cannot open '" + options_.filename + "' for writing: " + std::strerror(errno));

@@ -2,15 +2,13 @@
 #include "mlp/callbacks/early_stopping.hpp"
 
 #include <algorithm>
-
-
 #include <cmath>
 #include <ostream>
 
-#include "monitor.hpp"
 #include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/sequential.hpp"
+#include "monitor.hpp"
 
 namespace mlp {
 namespace {
@@ -128,9 +126,10 @@ void EarlyStopping::load_state(const CallbackState& state) {
     std::vector<Matrix> weights(count);
     for (std::size_t i = 0; i < count; ++i) {
       const std::string name = "best_weights/" + std::to_string(i);
-      const auto it = std::find_if(state.tensors.begin(), state.tensors.end(),
-                                   [&](const Tensor& t) { return t.name == name; });
-      if (it == state.tensors.end() || it->shape.size() != 2) throw Error("EarlyStopping: saved tensor " + name + " is missing");
+      const auto it =
+          std::find_if(state.tensors.begin(), state.tensors.end(), [&](const Tensor& t) { return t.name == name; });
+      if (it == state.tensors.end() || it->shape.size() != 2)
+        throw Error("EarlyStopping: saved tensor " + name + " is missing");
       weights[i].resize(it->shape[0], it->shape[1]);
       std::size_t k = 0;
       for (std::size_t r = 0; r < it->shape[0]; ++r) {

@@ -33,11 +33,11 @@ std::string new_event_file(const std::string& directory) {
   std::error_code ec;
   fs::create_directories(directory, ec);
   if (ec || !fs::is_directory(directory)) {
-    throw Error("TensorBoard: cannot create directory '" + directory + "': " +
-                (ec ? ec.message() : std::string("a file of that name exists")));
+    throw Error("TensorBoard: cannot create directory '" + directory +
+                "': " + (ec ? ec.message() : std::string("a file of that name exists")));
   }
-  const std::string stem = "events.out.tfevents." + std::to_string(static_cast<long long>(std::time(nullptr))) +
-                           "." + host_name() + "." + std::to_string(static_cast<long long>(getpid()));
+  const std::string stem = "events.out.tfevents." + std::to_string(static_cast<long long>(std::time(nullptr))) + "." +
+                           host_name() + "." + std::to_string(static_cast<long long>(getpid()));
   std::string name = stem + ".v2";
   for (int n = 1; fs::exists(fs::path(directory) / name); ++n) name = stem + "." + std::to_string(n) + ".v2";
   return (fs::path(directory) / name).string();

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <ostream>
 
-#include "monitor.hpp"
 #include "mlp/error.hpp"
 #include "mlp/sequential.hpp"
+#include "monitor.hpp"
 
 namespace mlp {
 

@@ -7,12 +7,12 @@
 #include <limits>
 #include <ostream>
 
-#include "monitor.hpp"
 #include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/io/safetensors.hpp"
 #include "mlp/model_file.hpp"
 #include "mlp/sequential.hpp"
+#include "monitor.hpp"
 
 namespace mlp {
 namespace {
@@ -94,9 +94,7 @@ std::string format_value(const Spec& s, std::optional<long long> int_value, doub
         body = detail::python_float_repr(magnitude);
       }
       break;
-    case '%':
-      body = printf_number(magnitude * 100, 'f', s.precision.value_or(6)) + "%";
-      break;
+    case '%': body = printf_number(magnitude * 100, 'f', s.precision.value_or(6)) + "%"; break;
     default:
       body = printf_number(int_value ? static_cast<double>(*int_value < 0 ? -*int_value : *int_value) : magnitude,
                            s.type, s.precision.value_or(6));
@@ -166,8 +164,8 @@ std::string ModelCheckpoint::format_filepath(int epoch, const Logs& logs) const 
     } else if (const auto it = logs.find(name); it != logs.end()) {
       out += format_value(s, std::nullopt, it->second, field_where);
     } else {
-      throw Error(field_where + ": '" + name + "' is neither 'epoch' nor a key of the logs (available: " +
-                  detail::joined_keys(logs) + ")");
+      throw Error(field_where + ": '" + name +
+                  "' is neither 'epoch' nor a key of the logs (available: " + detail::joined_keys(logs) + ")");
     }
     i = close;
   }

@@ -67,10 +67,17 @@ std::string python_float_repr(double value) {
 namespace {
 // Keras 3's Metric._direction for the metrics mlp knows (mlp/metric.hpp).
 int metric_direction(const std::string& name) {
-  static const std::set<std::string> up = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy",
-                                           "sparse_categorical_accuracy", "top_k_categorical_accuracy",
-                                           "sparse_top_k_categorical_accuracy", "precision", "recall", "auc"};
-  static const std::set<std::string> down = {"mae", "mean_absolute_error", "mse", "mean_squared_error",
+  static const std::set<std::string> up = {"accuracy",
+                                           "acc",
+                                           "binary_accuracy",
+                                           "categorical_accuracy",
+                                           "sparse_categorical_accuracy",
+                                           "top_k_categorical_accuracy",
+                                           "sparse_top_k_categorical_accuracy",
+                                           "precision",
+                                           "recall",
+                                           "auc"};
+  static const std::set<std::string> down = {"mae",  "mean_absolute_error",    "mse", "mean_squared_error",
                                              "rmse", "root_mean_squared_error"};
   if (up.contains(name)) return 1;
   if (down.contains(name)) return -1;

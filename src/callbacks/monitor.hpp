@@ -18,8 +18,7 @@ std::string python_float_repr(double value);
 /// (accuracy, precision, recall, auc: up; mae, mse, rmse: down). Returns true when the monitored
 /// quantity is maximized. mode "min"/"max" decide directly. Throws Error (naming `who`) when
 /// mode is "auto" and the direction cannot be determined, as Keras raises ValueError.
-bool monitor_maximizes(const std::string& who, const std::string& monitor, const std::string& mode,
-                       const Model* model);
+bool monitor_maximizes(const std::string& who, const std::string& monitor, const std::string& mode, const Model* model);
 
 /// Keras warns and falls back to "auto" for an unknown mode; the warning goes to `out` if set.
 std::string checked_mode(const std::string& who, const std::string& mode, std::ostream* out);

@@ -66,12 +66,11 @@ void ProgbarLogger::on_train_batch_end(TrainContext& ctx) {
 }
 
 void ProgbarLogger::on_epoch_end(TrainContext& ctx) {
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
   if (verbose_ == 1) {
     const std::string count = std::to_string(ctx.steps);
-    out_ << "\r" << count << "/" << count << " [" << std::string(30, '=') << "] - "
-         << format_seconds(elapsed) << format_logs(ctx.logs, true) << "\n";
+    out_ << "\r" << count << "/" << count << " [" << std::string(30, '=') << "] - " << format_seconds(elapsed)
+         << format_logs(ctx.logs, true) << "\n";
   } else if (verbose_ == 2) {
     out_ << "Epoch " << ctx.epoch + 1 << "/" << ctx.epochs << " - " << format_seconds(elapsed)
          << format_logs(ctx.logs, true) << "\n";

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/callbacks/reduce_lr_on_plateau.hpp"
 
-
 #include <algorithm>
 #include <limits>
 #include <ostream>
 
-#include "monitor.hpp"
 #include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/sequential.hpp"
+#include "monitor.hpp"
 
 namespace mlp {
 

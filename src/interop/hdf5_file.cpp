@@ -46,7 +46,8 @@ std::vector<std::uint64_t> extent(hid_t space, const std::string& what) {
   std::vector<std::uint64_t> out;
   std::uint64_t n = 1;
   for (hsize_t d : dims) {
-    if (d != 0 && n > kMaxElements / d) throw Error(what + ": shape too large (over " + std::to_string(kMaxElements) + " elements)");
+    if (d != 0 && n > kMaxElements / d)
+      throw Error(what + ": shape too large (over " + std::to_string(kMaxElements) + " elements)");
     n *= d;
     out.push_back(d);
   }
@@ -212,7 +213,8 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& name, const 
     if (out.empty() && !has_attribute(loc, name + "0")) throw Error(where + ": no attribute '" + name + "'");
     return out;
   }
-  H5Id attr = checked(H5Aopen(loc, name.c_str(), H5P_DEFAULT), H5Aclose, where + ": cannot open attribute '" + name + "'");
+  H5Id attr =
+      checked(H5Aopen(loc, name.c_str(), H5P_DEFAULT), H5Aclose, where + ": cannot open attribute '" + name + "'");
   return read_attribute_strings(attr.get(), where + ": attribute '" + name + "'");
 }
 

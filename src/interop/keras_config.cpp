@@ -58,15 +58,16 @@ json regularizer(const json& r, const std::string& where) {
 std::string activation(const json& a, const std::string& where) {
   if (a.is_string()) return a.get<std::string>();
   if (const json* cls = find(a, "class_name"); cls != nullptr && cls->is_string()) {
-    // Keras 3 may serialise a built-in activation as {"module": "keras.activations", "class_name": "function", "config": "relu"}.
+    // Keras 3 may serialise a built-in activation as {"module": "keras.activations", "class_name": "function",
+    // "config": "relu"}.
     if (const json* cfg = find(a, "config"); cfg != nullptr && cfg->is_string()) return cfg->get<std::string>();
   }
   throw Error(where + ": unreadable activation " + a.dump());
 }
 
 struct Converted {
-  json layer;       // mlp's flat layer config
-  json input_shape; // a batch_input_shape/batch_shape found on the layer (null if none)
+  json layer;             // mlp's flat layer config
+  json input_shape;       // a batch_input_shape/batch_shape found on the layer (null if none)
   bool axis_one = false;  // a BatchNormalization with axis 1 (see KerasArchitecture::axis_one_layers)
 };
 
@@ -82,7 +83,8 @@ Converted convert_layer(const json& entry, const std::string& where_file, std::s
   Converted out;
   json& l = out.layer;
   l = {{"type", type}, {"name", name}};
-  if (const json* t = find(*cfg, "trainable"); t != nullptr && t->is_boolean() && !t->get<bool>()) l["trainable"] = false;
+  if (const json* t = find(*cfg, "trainable"); t != nullptr && t->is_boolean() && !t->get<bool>())
+    l["trainable"] = false;
   const json* bs = find(*cfg, "batch_input_shape");
   if (bs == nullptr) bs = find(*cfg, "batch_shape");
   if (bs != nullptr) out.input_shape = sample_shape(*bs, where);
@@ -94,8 +96,10 @@ Converted convert_layer(const json& entry, const std::string& where_file, std::s
   };
   if (type == "InputLayer") {
     if (out.input_shape.is_null()) {
-      if (const json* s = find(*cfg, "shape")) out.input_shape = *s;  // some Keras 3 versions
-      else throw Error(where + ": no batch_input_shape/batch_shape");
+      if (const json* s = find(*cfg, "shape"))
+        out.input_shape = *s;  // some Keras 3 versions
+      else
+        throw Error(where + ": no batch_input_shape/batch_shape");
     }
     l["shape"] = out.input_shape;
   } else if (type == "Flatten") {
@@ -111,16 +115,20 @@ Converted convert_layer(const json& entry, const std::string& where_file, std::s
     if (const json* a = find(*cfg, "activation")) l["activation"] = activation(*a, where);
   } else if (type == "Dropout" || type == "AlphaDropout") {
     copy("rate");
-    if (const json* ns = find(*cfg, "noise_shape")) throw Error(where + ": noise_shape " + ns->dump() + " is not supported");
+    if (const json* ns = find(*cfg, "noise_shape"))
+      throw Error(where + ": noise_shape " + ns->dump() + " is not supported");
   } else if (type == "GaussianNoise") {
     copy("stddev");
   } else if (type == "LeakyReLU") {
-    if (const json* v = find(*cfg, "negative_slope")) l["negative_slope"] = *v;
-    else if (const json* a = find(*cfg, "alpha")) l["negative_slope"] = *a;
+    if (const json* v = find(*cfg, "negative_slope"))
+      l["negative_slope"] = *v;
+    else if (const json* a = find(*cfg, "alpha"))
+      l["negative_slope"] = *a;
   } else if (type == "BatchNormalization") {
     if (const json* axis = find(*cfg, "axis")) {
-      const bool last = (axis->is_number_integer() && axis->get<int>() == -1) ||
-                        (axis->is_array() && axis->size() == 1 && (*axis)[0].is_number_integer() && (*axis)[0].get<int>() == -1);
+      const bool last =
+          (axis->is_number_integer() && axis->get<int>() == -1) ||
+          (axis->is_array() && axis->size() == 1 && (*axis)[0].is_number_integer() && (*axis)[0].get<int>() == -1);
       // Keras 2 writes the positive index of the last axis of a (batch, features) input: 1.
       const bool one = (axis->is_number_integer() && axis->get<int>() == 1) ||
                        (axis->is_array() && axis->size() == 1 && (*axis)[0] == 1);
@@ -137,8 +145,10 @@ Converted convert_layer(const json& entry, const std::string& where_file, std::s
     copy("axis");
   } else if (type == "Add" || type == "Average" || type == "Multiply") {
   } else {
-    throw Error(where + ": this layer type is not supported; supported: InputLayer, Flatten, Dense, Activation, "
-                "Dropout, AlphaDropout, GaussianNoise, BatchNormalization, LeakyReLU, Concatenate, Add, Average, Multiply");
+    throw Error(
+        where +
+        ": this layer type is not supported; supported: InputLayer, Flatten, Dense, Activation, "
+        "Dropout, AlphaDropout, GaussianNoise, BatchNormalization, LeakyReLU, Concatenate, Add, Average, Multiply");
   }
   return out;
 }
@@ -149,7 +159,8 @@ void collect_inbound(const json& v, std::vector<std::string>& out, int depth) {
   if (depth > 16) return;
   if (v.is_object()) {
     if (const json* cfg = find(v, "config")) {
-      if (const json* h = find(*cfg, "keras_history"); h != nullptr && h->is_array() && !h->empty() && (*h)[0].is_string()) {
+      if (const json* h = find(*cfg, "keras_history");
+          h != nullptr && h->is_array() && !h->empty() && (*h)[0].is_string()) {
         out.push_back((*h)[0].get<std::string>());
         return;
       }
@@ -200,7 +211,8 @@ KerasArchitecture convert_architecture(const json& keras, const std::string& sou
   const std::string type = cls->get<std::string>();
   KerasArchitecture arch;
   const json* layers = cfg->is_array() ? cfg : find(*cfg, "layers");  // Keras <= 2.1: the config is the list
-  if (layers == nullptr || !layers->is_array() || layers->empty()) throw Error(source + ": the model config has no layers");
+  if (layers == nullptr || !layers->is_array() || layers->empty())
+    throw Error(source + ": the model config has no layers");
   const std::string name = cfg->is_object() ? cfg->value("name", std::string("model")) : std::string("model");
   if (type == "Sequential") {
     json out = {{"type", "Sequential"}, {"name", name}, {"layers", json::array()}};
@@ -231,11 +243,13 @@ KerasArchitecture convert_architecture(const json& keras, const std::string& sou
     std::vector<std::string> reads;
     if (const json* in = find(entry, "inbound_nodes")) {
       if (in->is_array() && in->size() > 1) {
-        throw Error(source + ": layer '" + c.layer["name"].get<std::string>() + "' is called more than once (shared layers are not supported)");
+        throw Error(source + ": layer '" + c.layer["name"].get<std::string>() +
+                    "' is called more than once (shared layers are not supported)");
       }
       collect_inbound(*in, reads, 0);
     }
-    if (reads.empty()) throw Error(source + ": layer '" + c.layer["name"].get<std::string>() + "' has no inbound layer");
+    if (reads.empty())
+      throw Error(source + ": layer '" + c.layer["name"].get<std::string>() + "' has no inbound layer");
     c.layer["inputs"] = reads;
     out["layers"].push_back(std::move(c.layer));
   }

@@ -13,8 +13,8 @@ struct KerasLayer {
 };
 
 struct KerasArchitecture {
-  nlohmann::json config;            // mlp's flat model config (serialize.hpp), for model_from_config
-  std::vector<KerasLayer> layers;   // every layer of the Keras config, in config order
+  nlohmann::json config;           // mlp's flat model config (serialize.hpp), for model_from_config
+  std::vector<KerasLayer> layers;  // every layer of the Keras config, in config order
   /// BatchNormalization layers whose axis was given as the positive index 1: the last axis only of a
   /// (batch, features) input, which build_model checks once the shapes are known.
   std::vector<std::string> axis_one_layers;

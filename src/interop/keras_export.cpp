@@ -37,7 +37,10 @@ json keras_regularizer(const json& r) {
   if (r.is_null()) return nullptr;
   const double l1 = r.value("l1", 0.0), l2 = r.value("l2", 0.0);
   if (l1 == 0 && l2 == 0) return nullptr;
-  return {{"module", "keras.regularizers"}, {"class_name", "L1L2"}, {"config", {{"l1", l1}, {"l2", l2}}}, {"registered_name", nullptr}};
+  return {{"module", "keras.regularizers"},
+          {"class_name", "L1L2"},
+          {"config", {{"l1", l1}, {"l2", l2}}},
+          {"registered_name", nullptr}};
 }
 
 // The Keras config of one layer (what Keras 3's from_config reads; initializers are left at Keras'
@@ -50,8 +53,11 @@ json keras_layer_config(const Layer& layer) {
     if (c.contains(key)) k[key] = c[key];
   };
   if (kind == "InputLayer") {
-    return {{"batch_shape", batch_shape(layer.output_shape())}, {"dtype", "float32"}, {"sparse", false},
-            {"ragged", false}, {"name", layer.name()}};
+    return {{"batch_shape", batch_shape(layer.output_shape())},
+            {"dtype", "float32"},
+            {"sparse", false},
+            {"ragged", false},
+            {"name", layer.name()}};
   }
   if (kind == "Dense") {
     take("units");
@@ -83,8 +89,8 @@ bool built_at_construction(const Layer& l) {
 }
 
 struct Exported {
-  json config;                  // {"class_name", "config"} (legacy form)
-  json config_v3;               // {"module", "class_name", "config", ...} (config.json form)
+  json config;                       // {"class_name", "config"} (legacy form)
+  json config_v3;                    // {"module", "class_name", "config", ...} (config.json form)
   std::vector<const Layer*> layers;  // in config order (a synthesized Sequential input excluded)
 };
 
@@ -94,7 +100,8 @@ Exported export_config(const Model& model) {
   json layers = json::array(), layers_v3 = json::array();
   auto add = [&](const std::string& cls, json cfg, const json& build_input, json extra) {
     json legacy = {{"class_name", cls}, {"config", cfg}};
-    json v3 = {{"module", "keras.layers"}, {"class_name", cls}, {"config", std::move(cfg)}, {"registered_name", nullptr}};
+    json v3 = {
+        {"module", "keras.layers"}, {"class_name", cls}, {"config", std::move(cfg)}, {"registered_name", nullptr}};
     if (!build_input.is_null()) v3["build_config"] = {{"input_shape", build_input}};
     for (const auto& [key, value] : extra.items()) {
       legacy[key] = value;
@@ -110,20 +117,28 @@ Exported export_config(const Model& model) {
       for (const auto& l : all) {
         if (l->name() == name) name = "input_layer_0";
       }
-      add("InputLayer", {{"batch_shape", batch_shape(model.input_shape())}, {"dtype", "float32"}, {"sparse", false},
-                         {"ragged", false}, {"name", name}},
+      add("InputLayer",
+          {{"batch_shape", batch_shape(model.input_shape())},
+           {"dtype", "float32"},
+           {"sparse", false},
+           {"ragged", false},
+           {"name", name}},
           nullptr, json::object());
     }
     for (const auto& l : all) {
       e.layers.push_back(l.get());
-      add(std::string(l->kind()), keras_layer_config(*l), built_at_construction(*l) ? json() : batch_shape(l->input_shape()),
-          json::object());
+      add(std::string(l->kind()), keras_layer_config(*l),
+          built_at_construction(*l) ? json() : batch_shape(l->input_shape()), json::object());
     }
     json cfg = {{"name", model.name()}, {"trainable", true}, {"dtype", "float32"}, {"layers", layers}};
     e.config = {{"class_name", "Sequential"}, {"config", cfg}};
     cfg["layers"] = layers_v3;
-    e.config_v3 = {{"module", "keras"}, {"class_name", "Sequential"}, {"config", cfg}, {"registered_name", nullptr},
-                   {"build_config", {{"input_shape", batch_shape(model.input_shape())}}}, {"compile_config", nullptr}};
+    e.config_v3 = {{"module", "keras"},
+                   {"class_name", "Sequential"},
+                   {"config", cfg},
+                   {"registered_name", nullptr},
+                   {"build_config", {{"input_shape", batch_shape(model.input_shape())}}},
+                   {"compile_config", nullptr}};
     return e;
   }
   for (std::size_t i = 0; i < all.size(); ++i) {
@@ -133,8 +148,10 @@ Exported export_config(const Model& model) {
     for (std::size_t from : model.inbound(i)) {
       const Layer& src = *all[from];
       args.push_back({{"class_name", "__keras_tensor__"},
-                      {"config", {{"shape", batch_shape(src.output_shape())}, {"dtype", "float32"},
-                                  {"keras_history", json::array({src.name(), 0, 0})}}}});
+                      {"config",
+                       {{"shape", batch_shape(src.output_shape())},
+                        {"dtype", "float32"},
+                        {"keras_history", json::array({src.name(), 0, 0})}}}});
     }
     json nodes = json::array();
     if (!args.empty()) {
@@ -156,10 +173,12 @@ Exported export_config(const Model& model) {
   json ins = json::array(), outs = json::array();
   for (std::size_t i : model.input_layers()) ins.push_back(json::array({all[i]->name(), 0, 0}));
   for (std::size_t o : model.output_layers()) outs.push_back(json::array({all[o]->name(), 0, 0}));
-  json cfg = {{"name", model.name()}, {"trainable", true}, {"layers", layers}, {"input_layers", ins}, {"output_layers", outs}};
+  json cfg = {
+      {"name", model.name()}, {"trainable", true}, {"layers", layers}, {"input_layers", ins}, {"output_layers", outs}};
   e.config = {{"class_name", "Functional"}, {"config", cfg}};
   cfg["layers"] = layers_v3;
-  e.config_v3 = {{"module", "keras"}, {"class_name", "Functional"}, {"config", cfg}, {"registered_name", "Functional"},
+  e.config_v3 = {{"module", "keras"},       {"class_name", "Functional"},
+                 {"config", cfg},           {"registered_name", "Functional"},
                  {"build_config", nullptr}, {"compile_config", nullptr}};
   return e;
 }
@@ -297,9 +316,10 @@ std::vector<std::uint8_t> keras_zip(Model& model) {
 
 std::vector<std::uint8_t> keras_bytes(Model& model, KerasFormat format) {
   for (const auto& l : model.layers()) {
-    static const std::vector<std::string> kKnown = {"InputLayer", "Flatten", "Dense", "Activation", "Dropout",
-                                                    "AlphaDropout", "GaussianNoise", "LeakyReLU", "BatchNormalization",
-                                                    "Concatenate", "Add", "Average", "Multiply"};
+    static const std::vector<std::string> kKnown = {
+        "InputLayer",   "Flatten",       "Dense",     "Activation",         "Dropout",
+        "AlphaDropout", "GaussianNoise", "LeakyReLU", "BatchNormalization", "Concatenate",
+        "Add",          "Average",       "Multiply"};
     if (std::find(kKnown.begin(), kKnown.end(), l->kind()) == kKnown.end()) {
       throw Error("Keras export: layer '" + l->name() + "' (" + std::string(l->kind()) + ") has no Keras equivalent");
     }

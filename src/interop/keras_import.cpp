@@ -49,7 +49,8 @@ std::vector<std::uint8_t> read_all(const std::string& path) {
 bool is_zip(std::span<const std::uint8_t> b) { return b.size() >= 4 && std::memcmp(b.data(), "PK\x03\x04", 4) == 0; }
 
 // The members of a .keras zip, each refused when it claims more than the zip holds.
-std::map<std::string, std::vector<std::uint8_t>> read_zip(std::span<const std::uint8_t> bytes, const std::string& source) {
+std::map<std::string, std::vector<std::uint8_t>> read_zip(std::span<const std::uint8_t> bytes,
+                                                          const std::string& source) {
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
@@ -82,7 +83,8 @@ std::map<std::string, std::vector<std::uint8_t>> read_zip(std::span<const std::u
     std::vector<std::uint8_t> data(st.size);
     const zip_int64_t got = zip_fread(f, data.data(), data.size());
     zip_fclose(f);
-    if (got < 0 || static_cast<std::uint64_t>(got) != st.size) throw Error(source + ": zip member " + name + " is truncated");
+    if (got < 0 || static_cast<std::uint64_t>(got) != st.size)
+      throw Error(source + ": zip member " + name + " is truncated");
     out[name] = std::move(data);
   }
   return out;
@@ -136,11 +138,13 @@ std::vector<Param*> buffers(Layer& layer) {
 void assign(Param& p, const hdf5::Dataset& d, const std::string& where) {
   std::string shape;
   for (auto x : d.dims) shape += (shape.empty() ? "" : ", ") + std::to_string(x);
-  const std::string expected = p.value.rows() == 1 ? std::to_string(p.value.cols())
-                                                   : std::to_string(p.value.rows()) + ", " + std::to_string(p.value.cols());
+  const std::string expected = p.value.rows() == 1
+                                   ? std::to_string(p.value.cols())
+                                   : std::to_string(p.value.rows()) + ", " + std::to_string(p.value.cols());
   const bool ok = d.dims.size() == 2 ? (d.dims[0] == p.value.rows() && d.dims[1] == p.value.cols())
                                      : (d.dims.size() == 1 && d.dims[0] == p.value.size());
-  if (!ok) throw Error(where + ": " + p.name + " has shape (" + shape + ") in the file, the layer needs (" + expected + ")");
+  if (!ok)
+    throw Error(where + ": " + p.name + " has shape (" + shape + ") in the file, the layer needs (" + expected + ")");
   std::size_t k = 0;
   for (std::size_t r = 0; r < p.value.rows(); ++r) {
     Scalar* row = p.value.row(r);
@@ -189,8 +193,8 @@ void load_legacy_weights(Model& model, hid_t group, const std::string& source) {
     const std::string where = source + ": layer '" + layer.name() + "' (" + std::string(layer.kind()) + ")";
     std::vector<Param*> bufs = buffers(layer);
     if (bufs.size() != saved[i].weights.size()) {
-      throw Error(where + ": the file has " + std::to_string(saved[i].weights.size()) + " weights for it, the layer has " +
-                  std::to_string(bufs.size()));
+      throw Error(where + ": the file has " + std::to_string(saved[i].weights.size()) +
+                  " weights for it, the layer has " + std::to_string(bufs.size()));
     }
     hdf5::H5Id g = hdf5::open_group(group, saved[i].name, source);
     for (std::size_t k = 0; k < bufs.size(); ++k) {
@@ -202,7 +206,8 @@ void load_legacy_weights(Model& model, hid_t group, const std::string& source) {
 // Keras 3 weights: /layers/<snake_case(class)>[_n]/vars/<i>, counted per class in config order.
 void load_keras3_weights(Model& model, const std::vector<KerasLayer>& layers, hid_t root, const std::string& source) {
   std::string top = "layers";
-  if (!hdf5::is_group(root, top) && hdf5::is_group(root, "_layer_checkpoint_dependencies")) top = "_layer_checkpoint_dependencies";
+  if (!hdf5::is_group(root, top) && hdf5::is_group(root, "_layer_checkpoint_dependencies"))
+    top = "_layer_checkpoint_dependencies";
   if (!hdf5::is_group(root, top)) throw Error(source + ": no 'layers' group (not a Keras 3 weights file)");
   std::map<std::string, int> counts;
   for (const KerasLayer& kl : layers) {
@@ -268,7 +273,8 @@ Architecture architecture_from_file(const std::string& path) {
 
 // training_config (legacy) / compile_config (config.json) are not applied, but names in them that
 // mlp does not know (a notebook's own metric functions) are reported: the model loads anyway.
-void warn_unknown_training_names(const std::string& text, const std::string& source, std::vector<std::string>& warnings) {
+void warn_unknown_training_names(const std::string& text, const std::string& source,
+                                 std::vector<std::string>& warnings) {
   json c;
   try {
     c = json::parse(text);
@@ -301,7 +307,8 @@ void warn_unknown_training_names(const std::string& text, const std::string& sou
   if (c.contains("metrics")) collect(c["metrics"], 0);
   for (const std::string& n : names) {
     try {
-      (void)make_metric(n, loss.empty() || loss.find("crossentropy") == std::string::npos ? "categorical_crossentropy" : loss, 10);
+      (void)make_metric(
+          n, loss.empty() || loss.find("crossentropy") == std::string::npos ? "categorical_crossentropy" : loss, 10);
     } catch (const Error&) {
       warnings.push_back(source + ": the training config names metric '" + n + "', which mlp does not have: ignored");
     }
@@ -318,7 +325,8 @@ KerasModel load_keras(const std::string& path, const std::string& architecture) 
   return load_keras_from_bytes(read_all(path), path, architecture);
 }
 
-KerasModel load_keras_from_bytes(std::span<const std::uint8_t> bytes, const std::string& path, const std::string& architecture) {
+KerasModel load_keras_from_bytes(std::span<const std::uint8_t> bytes, const std::string& path,
+                                 const std::string& architecture) {
   KerasModel out;
   if (is_zip(bytes)) {
     auto members = read_zip(bytes, path);
@@ -326,15 +334,17 @@ KerasModel load_keras_from_bytes(std::span<const std::uint8_t> bytes, const std:
       if (!members.contains(m)) throw Error(path + ": a .keras zip without " + std::string(m));
     }
     if (members.contains("metadata.json")) {
-      const json meta = parse_json(std::string(members["metadata.json"].begin(), members["metadata.json"].end()), path + "/metadata.json");
+      const json meta = parse_json(std::string(members["metadata.json"].begin(), members["metadata.json"].end()),
+                                   path + "/metadata.json");
       if (meta.is_object() && meta.contains("keras_version") && meta["keras_version"].is_string()) {
         out.keras_version = meta["keras_version"].get<std::string>();
       }
     }
-    Architecture a = architecture.empty()
-                         ? architecture_from_json(std::string(members["config.json"].begin(), members["config.json"].end()),
-                                                  path + "/config.json")
-                         : architecture_from_file(architecture);
+    Architecture a =
+        architecture.empty()
+            ? architecture_from_json(std::string(members["config.json"].begin(), members["config.json"].end()),
+                                     path + "/config.json")
+            : architecture_from_file(architecture);
     {
       const std::string config(members["config.json"].begin(), members["config.json"].end());
       const json c = parse_json(config, path + "/config.json");
@@ -370,7 +380,8 @@ KerasModel load_keras_from_bytes(std::span<const std::uint8_t> bytes, const std:
     throw Error(path + ": an HDF5 file but not a Keras one (no model_config, layer_names or layers group)");
   }
   if (architecture.empty()) {
-    throw Error(path + ": a weights-only Keras file (" + std::string(legacy ? "legacy save_weights" : "Keras 3 .weights.h5") +
+    throw Error(path + ": a weights-only Keras file (" +
+                std::string(legacy ? "legacy save_weights" : "Keras 3 .weights.h5") +
                 "): give the architecture (--architecture: model.to_json() output, a config.json or an mlp model)");
   }
   Architecture a = architecture_from_file(architecture);

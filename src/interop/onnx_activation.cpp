@@ -32,8 +32,8 @@ std::string activation(OnnxGraph& g, const ActivationFunction& f, const std::str
       return g.node("Mul", {x, s}, out);
     }
     case ActivationKind::kGelu: {  // (z/2)·(1 + erf(z/√2)), the exact form; opset 17 has no Gelu
-      const std::string scaled = g.node("Div", {x, g.scalar(out + "/sqrt2", static_cast<float>(std::numbers::sqrt2))},
-                                        out + "/Div");
+      const std::string scaled =
+          g.node("Div", {x, g.scalar(out + "/sqrt2", static_cast<float>(std::numbers::sqrt2))}, out + "/Div");
       const std::string erf = g.node("Erf", {scaled}, out + "/Erf");
       const std::string one_plus = g.node("Add", {erf, g.scalar(out + "/one", 1.0f)}, out + "/Add");
       const std::string half = g.node("Mul", {x, g.scalar(out + "/half", 0.5f)}, out + "/half");

@@ -27,9 +27,9 @@ namespace {
 using onnx_export::Attribute;
 using onnx_export::OnnxGraph;
 
-constexpr std::string_view kExportable[] = {"InputLayer", "Flatten", "Dense", "Activation", "Dropout",
-                                            "AlphaDropout", "GaussianNoise", "LeakyReLU", "BatchNormalization",
-                                            "Concatenate", "Add", "Average", "Multiply"};
+constexpr std::string_view kExportable[] = {
+    "InputLayer",         "Flatten",     "Dense", "Activation", "Dropout", "AlphaDropout", "GaussianNoise", "LeakyReLU",
+    "BatchNormalization", "Concatenate", "Add",   "Average",    "Multiply"};
 
 [[noreturn]] void refuse(const Layer& layer) {
   const std::string where = "ONNX export: layer '" + layer.name() + "' (" + std::string(layer.kind()) + ")";
@@ -166,7 +166,8 @@ class Exporter {
       std::vector<float> values(v.begin(), v.end());
       const bool uniform = std::all_of(values.begin(), values.end(), [&](float e) { return e == values[0]; });
       if (uniform && values[0] == static_cast<float>(neutral)) return x;
-      const std::string c = uniform ? g_.scalar(in + "/" + what, values[0]) : g_.constant(in + "/" + what, dims, values);
+      const std::string c =
+          uniform ? g_.scalar(in + "/" + what, values[0]) : g_.constant(in + "/" + what, dims, values);
       return g_.node(op, {x, c}, in + "/" + (op == std::string("Mul") ? "scaled" : "shifted"));
     };
     if (f == 0) return in;
@@ -193,8 +194,9 @@ class Exporter {
       const bool folded = !model_.inbound(i).empty() && fold_into_[model_.inbound(i)[0]] == i;
       result = folded ? in[0] : batch_norm(static_cast<BatchNormalization&>(layer), in[0], out, rank(i));
     } else if (is<Activation>(layer)) {
-      result = onnx_export::activation(g_, ActivationFunction::from_name(static_cast<Activation&>(layer).options().activation),
-                                       in[0], out, model_.layers()[i]->output_shape());
+      result = onnx_export::activation(
+          g_, ActivationFunction::from_name(static_cast<Activation&>(layer).options().activation), in[0], out,
+          model_.layers()[i]->output_shape());
     } else if (is<LeakyReLU>(layer)) {
       const auto slope = static_cast<float>(static_cast<LeakyReLU&>(layer).options().negative_slope);
       result = g_.node("LeakyRelu", in, out, {{"alpha", slope}});
@@ -213,7 +215,8 @@ class Exporter {
       result = g_.node("Mul", {sum, inv}, out);
     } else if (is<Multiply>(layer)) {
       std::string acc = in[0];
-      for (std::size_t k = 1; k < in.size(); ++k) acc = g_.node("Mul", {acc, in[k]}, k + 1 == in.size() ? out : out + "/Mul");
+      for (std::size_t k = 1; k < in.size(); ++k)
+        acc = g_.node("Mul", {acc, in[k]}, k + 1 == in.size() ? out : out + "/Mul");
       result = acc;
     } else {
       refuse(layer);
@@ -235,7 +238,8 @@ class Exporter {
       }
     }
     const std::string name = d.name();
-    std::vector<std::string> args{x, g_.constant(name + "/kernel", {static_cast<std::int64_t>(units), static_cast<std::int64_t>(in)}, wt)};
+    std::vector<std::string> args{
+        x, g_.constant(name + "/kernel", {static_cast<std::int64_t>(units), static_cast<std::int64_t>(in)}, wt)};
     if (d.options().use_bias || bn != nullptr) {
       std::vector<float> b(units);
       for (std::size_t c = 0; c < units; ++c) {
@@ -290,7 +294,8 @@ class Exporter {
       } else if (t != layer.name()) {  // an identity layer, or one a later layer was folded into
         t = g_.node("Identity", {t}, layer.name());
       }
-      if (t != layer.name()) throw Error("ONNX export: output '" + layer.name() + "' clashes with another tensor's name");
+      if (t != layer.name())
+        throw Error("ONNX export: output '" + layer.name() + "' clashes with another tensor's name");
       g_.add_output(t, layer.output_shape());
     }
   }

@@ -37,8 +37,8 @@ OnnxExportOptions from_extra(const Model& model, const nlohmann::json& extra) {
   if (input.contains("model_inputs")) {
     const nlohmann::json& list = input.at("model_inputs");
     if (list.size() != shapes.size()) {
-      throw Error("the model file's extra metadata lists " + std::to_string(list.size()) + " model inputs, the model has " +
-                  std::to_string(shapes.size()));
+      throw Error("the model file's extra metadata lists " + std::to_string(list.size()) +
+                  " model inputs, the model has " + std::to_string(shapes.size()));
     }
     // The columns of x: the fitted width, or (divide_by only) enough for every column read.
     std::size_t width = p.mean.size();

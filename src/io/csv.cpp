@@ -82,7 +82,8 @@ double parse_number(std::string_view field, const CellContext& where) {
   if (ec == std::errc::invalid_argument) {
     throw Error(at_cell(where.path, where.line, where.column) + quoted + " is not a number" + where.text_hint);
   }
-  if (ec == std::errc::result_out_of_range || (std::isfinite(value) && std::abs(value) > std::numeric_limits<Scalar>::max())) {
+  if (ec == std::errc::result_out_of_range ||
+      (std::isfinite(value) && std::abs(value) > std::numeric_limits<Scalar>::max())) {
     throw Error(at_cell(where.path, where.line, where.column) + quoted + " is out of range");
   }
   if (end != s.data() + s.size()) {
@@ -135,9 +136,8 @@ std::vector<std::size_t> feature_columns(const CsvOptions& options, const std::v
     }
     std::vector<std::string> categorical;
     for (const auto& [column, values] : given->categories) categorical.push_back(column);
-    if (!options.categorical.empty() &&
-        std::set<std::string>(options.categorical.begin(), options.categorical.end()) !=
-            std::set<std::string>(categorical.begin(), categorical.end())) {
+    if (!options.categorical.empty() && std::set<std::string>(options.categorical.begin(), options.categorical.end()) !=
+                                            std::set<std::string>(categorical.begin(), categorical.end())) {
       throw Error(path + ": CsvOptions::categorical (" + join(options.categorical) +
                   ") differs from the encoding's categorical columns (" + join(categorical) +
                   "); leave it empty to use the encoding's");
@@ -229,8 +229,9 @@ CsvDataset parse_csv(std::string_view text, const std::string& path, const CsvOp
   std::optional<LabelIndex> given_labels;
   if (given && single_label) {
     if (given->class_names.empty()) {
-      throw Error(path + ": CsvOptions::encoding has no class names (it was not learned for classification "
-                         "with one target)");
+      throw Error(path +
+                  ": CsvOptions::encoding has no class names (it was not learned for classification "
+                  "with one target)");
     }
     given_labels.emplace(given->class_names);
   }
@@ -240,7 +241,7 @@ CsvDataset parse_csv(std::string_view text, const std::string& path, const CsvOp
   }
   std::vector<bool> is_categorical(feature_cols.size());
   std::vector<std::vector<std::string>> categories(feature_cols.size());  // one-hot order
-  std::vector<std::set<std::string>> known(feature_cols.size());         // the encoding's categories
+  std::vector<std::set<std::string>> known(feature_cols.size());          // the encoding's categories
   for (std::size_t f = 0; f < feature_cols.size(); ++f) {
     const std::string& column = header[feature_cols[f]];
     if (!given) {
@@ -254,8 +255,8 @@ CsvDataset parse_csv(std::string_view text, const std::string& path, const CsvOp
 
   // Read every selected cell, row by row, so that the first error reported is the first in the file.
   constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();  // only ever set by is_missing
-  std::vector<std::vector<double>> numbers(feature_cols.size());  // numbers[f][r], NaN = missing
-  std::vector<std::vector<std::string>> texts(feature_cols.size());  // categorical cells
+  std::vector<std::vector<double>> numbers(feature_cols.size());         // numbers[f][r], NaN = missing
+  std::vector<std::vector<std::string>> texts(feature_cols.size());      // categorical cells
   std::vector<std::vector<double>> target_numbers(target_cols.size());
   std::vector<std::string> labels;
   const char* const feature_hint = "; if the column holds categories, list it in CsvOptions::categorical";
@@ -272,7 +273,8 @@ CsvDataset parse_csv(std::string_view text, const std::string& path, const CsvOp
         }
         if (options.impute == CsvOptions::Impute::kNone) {
           throw Error(at_cell(path, line, column) +
-                      "missing value (to fill it with the column mean or median: impute = \"mean\" or \"median\" in [data], CsvOptions::impute in C++)");
+                      "missing value (to fill it with the column mean or median: impute = \"mean\" or \"median\" in "
+                      "[data], CsvOptions::impute in C++)");
         }
         if (given && !given->fill_values.contains(column)) {
           throw Error(at_cell(path, line, column) +

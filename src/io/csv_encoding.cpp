@@ -3,14 +3,13 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "csv_detail.hpp"
 #include "mlp/error.hpp"

@@ -285,8 +285,9 @@ void write_idx(const std::string& path, const IdxArray& array) {
   std::size_t total = 0;
   const bool fits = item_count(array.dims, total);
   if (!fits || total != array.data.size()) {
-    throw Error(at + "dims " + dims_text(array.dims) + " describe " + (fits ? std::to_string(total) : "more than 2^64") +
-                " items, but data holds " + std::to_string(array.data.size()) + " bytes");
+    throw Error(at + "dims " + dims_text(array.dims) + " describe " +
+                (fits ? std::to_string(total) : "more than 2^64") + " items, but data holds " +
+                std::to_string(array.data.size()) + " bytes");
   }
   std::vector<std::uint8_t> bytes{0, 0, kUnsignedByte, static_cast<std::uint8_t>(rank)};
   bytes.reserve(4 + 4 * rank + total);

@@ -28,8 +28,8 @@ namespace {
 constexpr std::size_t kMaxSide = 10000;
 constexpr std::size_t kMaxPixels = std::size_t{64} << 20;
 constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{256} << 20;
-constexpr int kMaxJpegScans = 100;               // real progressive files have about 10
-constexpr long kMaxJpegMemory = 1024L << 20;     // libjpeg's working memory (coefficient buffers)
+constexpr int kMaxJpegScans = 100;            // real progressive files have about 10
+constexpr long kMaxJpegMemory = 1024L << 20;  // libjpeg's working memory (coefficient buffers)
 constexpr std::array<std::uint8_t, 8> kPngSignature{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 bool too_large(std::size_t width, std::size_t height) {
@@ -38,7 +38,8 @@ bool too_large(std::size_t width, std::size_t height) {
 
 [[noreturn]] void throw_too_large(const std::string& source, const char* format, std::size_t w, std::size_t h) {
   throw Error(source + ": the " + format + " image is " + std::to_string(w) + "x" + std::to_string(h) +
-              " pixels; images above " + std::to_string(kMaxSide) + " pixels per side or 64 Mpixel are refused "
+              " pixels; images above " + std::to_string(kMaxSide) +
+              " pixels per side or 64 Mpixel are refused "
               "(scale it down first)");
 }
 
@@ -89,10 +90,10 @@ bool run_png(PngJob& job) {
     job.too_large = true;
     return true;
   }
-  png_set_expand(job.png);                              // palette -> RGB, gray < 8 bit -> 8, tRNS -> alpha
-  png_set_scale_16(job.png);                            // 16 -> 8 bit, rounded
+  png_set_expand(job.png);    // palette -> RGB, gray < 8 bit -> 8, tRNS -> alpha
+  png_set_scale_16(job.png);  // 16 -> 8 bit, rounded
   png_set_gray_to_rgb(job.png);
-  png_set_add_alpha(job.png, 0xff, PNG_FILLER_AFTER);   // only where there is no alpha yet
+  png_set_add_alpha(job.png, 0xff, PNG_FILLER_AFTER);  // only where there is no alpha yet
   png_set_interlace_handling(job.png);
   png_read_update_info(job.png, job.info);
   if (png_get_rowbytes(job.png, job.info) != 4 * job.width) png_error(job.png, "unexpected row layout");
@@ -100,7 +101,7 @@ bool run_png(PngJob& job) {
   job.rows.resize(job.height);
   for (std::size_t y = 0; y < job.height; ++y) job.rows[y] = job.rgba.data() + 4 * job.width * y;
   png_read_image(job.png, job.rows.data());
-  png_read_end(job.png, nullptr);                       // checks the rest of the file up to IEND
+  png_read_end(job.png, nullptr);  // checks the rest of the file up to IEND
   return true;
 }
 
@@ -175,7 +176,10 @@ struct JpegJob {
 void jpeg_on_message(j_common_ptr cinfo, int level) {
   if (level >= 0) return;
   switch (cinfo->err->msg_code) {
-    case JWRN_EXTRANEOUS_DATA: case JWRN_JFIF_MAJOR: case JWRN_BOGUS_ICC: case JWRN_ADOBE_XFORM: return;
+    case JWRN_EXTRANEOUS_DATA:
+    case JWRN_JFIF_MAJOR:
+    case JWRN_BOGUS_ICC:
+    case JWRN_ADOBE_XFORM: return;
     default: jpeg_on_error(cinfo);
   }
 }
@@ -224,13 +228,28 @@ GrayImage apply_orientation(GrayImage in, int orientation) {
     for (std::size_t x = 0; x < out.width; ++x) {
       std::size_t sx = x, sy = y;  // the stored pixel shown at (x, y)
       switch (orientation) {
-        case 2: sx = w - 1 - x; break;                      // mirrored
-        case 3: sx = w - 1 - x; sy = h - 1 - y; break;      // 180°
-        case 4: sy = h - 1 - y; break;                      // flipped
-        case 5: sx = y; sy = x; break;                      // transposed
-        case 6: sx = y; sy = h - 1 - x; break;              // shown rotated 90° clockwise
-        case 7: sx = w - 1 - y; sy = h - 1 - x; break;      // transversed
-        default: sx = w - 1 - y; sy = x; break;             // 8: shown rotated 90° counter-clockwise
+        case 2: sx = w - 1 - x; break;  // mirrored
+        case 3:
+          sx = w - 1 - x;
+          sy = h - 1 - y;
+          break;                        // 180°
+        case 4: sy = h - 1 - y; break;  // flipped
+        case 5:
+          sx = y;
+          sy = x;
+          break;  // transposed
+        case 6:
+          sx = y;
+          sy = h - 1 - x;
+          break;  // shown rotated 90° clockwise
+        case 7:
+          sx = w - 1 - y;
+          sy = h - 1 - x;
+          break;  // transversed
+        default:
+          sx = w - 1 - y;
+          sy = x;
+          break;  // 8: shown rotated 90° counter-clockwise
       }
       out.pixels[y * out.width + x] = in.pixels[sy * w + sx];
     }
@@ -274,12 +293,12 @@ std::string format_hint(std::span<const std::uint8_t> b) {
   auto at = [&](std::size_t offset, std::string_view magic) {
     return b.size() >= offset + magic.size() && std::memcmp(b.data() + offset, magic.data(), magic.size()) == 0;
   };
-  const char* name = at(0, "GIF8")                                   ? "a GIF"
-                     : at(0, "BM")                                   ? "a BMP"
-                     : at(0, "RIFF") && at(8, "WEBP")                ? "a WebP"
+  const char* name = at(0, "GIF8")                                         ? "a GIF"
+                     : at(0, "BM")                                         ? "a BMP"
+                     : at(0, "RIFF") && at(8, "WEBP")                      ? "a WebP"
                      : at(0, "II*") || at(0, std::string_view("MM\0*", 4)) ? "a TIFF"
-                     : at(4, "ftyp")                                 ? "an HEIC/AVIF/MP4"
-                                                                     : nullptr;
+                     : at(4, "ftyp")                                       ? "an HEIC/AVIF/MP4"
+                                                                           : nullptr;
   if (name) return std::string(" (it is ") + name + " file; convert it to PNG or JPEG)";
   std::string hex;
   for (std::size_t i = 0; i < std::min<std::size_t>(b.size(), 8); ++i) {

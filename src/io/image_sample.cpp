@@ -16,7 +16,7 @@ namespace mlp {
 namespace {
 
 constexpr std::size_t kMaxSampleSide = 1024;
-constexpr double kMinInkContrast = 32;           // gray levels between Otsu's two class means
+constexpr double kMinInkContrast = 32;  // gray levels between Otsu's two class means
 
 // One axis of area averaging, n source cells to m: destination cell i covers [i·n, (i+1)·n) in units
 // of 1/m source cell, source cell j covers [j·m, (j+1)·m); the weights are the overlaps / n, so they
@@ -212,13 +212,16 @@ GrayImage mnist_digit(const GrayImage& image, std::size_t side) {
   GrayImage ink = flattened_ink(image, has_light_background(image));
   const Split split = otsu(ink);
   if (split.high_mean - split.low_mean < kMinInkContrast) {
-    throw Error("to_dataset_sample: no digit found: the image has no ink (nothing stands out from the background "
-                "by " + std::to_string(static_cast<int>(kMinInkContrast)) + " gray levels)");
+    throw Error(
+        "to_dataset_sample: no digit found: the image has no ink (nothing stands out from the background "
+        "by " +
+        std::to_string(static_cast<int>(kMinInkContrast)) + " gray levels)");
   }
   for (std::uint8_t& v : ink.pixels) v = v > split.threshold ? 255 : 0;
   remove_specks(ink.pixels, ink.width, ink.height);
   Box b;
-  bounding_box(ink, [](std::uint8_t v) { return v != 0; }, b);  // never empty: the largest component stays
+  bounding_box(
+      ink, [](std::uint8_t v) { return v != 0; }, b);  // never empty: the largest component stays
   const std::size_t bw = b.x1 - b.x0 + 1, bh = b.y1 - b.y0 + 1;
   const auto [nw, nh] = fit(bw, bh, std::max<std::size_t>(1, std::lround(static_cast<double>(side) * 20 / 28)));
   const std::vector<float> digit = resize_area(&ink.pixels[b.y0 * ink.width + b.x0], ink.width, bw, bh, nw, nh);
@@ -249,7 +252,8 @@ GrayImage mnist_digit(const GrayImage& image, std::size_t side) {
 GrayImage fashion_item(const GrayImage& image, std::size_t side) {
   const int background = border_median(image);
   Box b;  // "close" is within 5% of the maximum intensity: |v − background| ≤ 12.75
-  if (!bounding_box(image, [&](std::uint8_t v) { return std::abs(v - background) * 20 > 255; }, b)) {
+  if (!bounding_box(
+          image, [&](std::uint8_t v) { return std::abs(v - background) * 20 > 255; }, b)) {
     throw Error("to_dataset_sample: no item found: every pixel is within 5% of the background gray level " +
                 std::to_string(background));
   }

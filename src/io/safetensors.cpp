@@ -122,9 +122,7 @@ const Tensor* TensorFile::find(std::string_view name) const {
 
 std::vector<std::uint8_t> encode_safetensors(const TensorFile& file) { return encode(file, "encode_safetensors"); }
 
-void write_safetensors(const std::string& path, const TensorFile& file) {
-  write_file_atomic(path, encode(file, path));
-}
+void write_safetensors(const std::string& path, const TensorFile& file) { write_file_atomic(path, encode(file, path)); }
 
 TensorFile read_safetensors(const std::string& path) {
   const std::vector<std::uint8_t> bytes = read_whole_file(path);

@@ -40,7 +40,7 @@ struct DTypeInfo {
 constexpr DTypeInfo kReadable[] = {
     {"F32", DType::kF32, 4}, {"F64", DType::kF64, 8}, {"F16", DType::kF16, 2}, {"BF16", DType::kBF16, 2}};
 // The specification's other dtypes: named as "not supported" rather than "unknown".
-constexpr std::string_view kOtherDTypes[] = {"BOOL", "U8",  "I8",  "I16", "U16",     "I32",
+constexpr std::string_view kOtherDTypes[] = {"BOOL", "U8",  "I8",  "I16",     "U16",    "I32",
                                              "U32",  "I64", "U64", "F8_E5M2", "F8_E4M3"};
 
 std::string brief(const Json& value) {
@@ -86,12 +86,11 @@ Json parse_header(std::span<const std::uint8_t> header, const std::string& bad) 
     switch (event) {
       case Json::parse_event_t::object_start:
       case Json::parse_event_t::array_start:
-        if (depth >= kMaxDepth) throw Error(bad + "the header nests deeper than " + std::to_string(kMaxDepth) + " levels");
+        if (depth >= kMaxDepth)
+          throw Error(bad + "the header nests deeper than " + std::to_string(kMaxDepth) + " levels");
         if (event == Json::parse_event_t::object_start) open_objects.emplace_back();
         break;
-      case Json::parse_event_t::object_end:
-        open_objects.pop_back();
-        break;
+      case Json::parse_event_t::object_end: open_objects.pop_back(); break;
       case Json::parse_event_t::key: {
         const std::string& key = parsed.get_ref<const std::string&>();
         if (!open_objects.back().insert(key).second) {
@@ -101,8 +100,7 @@ Json parse_header(std::span<const std::uint8_t> header, const std::string& bad) 
         if (depth == 1) entry = key;
         break;
       }
-      default:
-        break;
+      default: break;
     }
     return true;
   };
@@ -132,7 +130,8 @@ Entry parse_entry(const std::string& name, const Json& value, const std::string&
   const std::string at = source + ": tensor " + quote_json(name) + ": ";
   if (!value.is_object()) throw Error(at + "the entry is " + a_json(value) + ", not an object");
   for (const auto& [field, v] : value.items()) {
-    if (field != "dtype" && field != "shape" && field != "data_offsets") throw Error(at + "unknown field " + quote_json(field));
+    if (field != "dtype" && field != "shape" && field != "data_offsets")
+      throw Error(at + "unknown field " + quote_json(field));
   }
   for (const char* field : {"dtype", "shape", "data_offsets"}) {
     if (!value.contains(field)) throw Error(at + "missing \"" + field + "\"");
@@ -196,8 +195,8 @@ void check_layout(const std::vector<Entry>& entries, const std::vector<std::size
                   range_text(previous->begin, previous->end) + ")");
     }
     if (e.begin > covered) {
-      throw Error(source + ": bytes " + range_text(covered, e.begin) + " of the data belong to no tensor (a gap before " +
-                  quote_json(e.name) + ")");
+      throw Error(source + ": bytes " + range_text(covered, e.begin) +
+                  " of the data belong to no tensor (a gap before " + quote_json(e.name) + ")");
     }
     covered = e.end;
     previous = &e;
@@ -230,26 +229,20 @@ void convert(const Entry& e, const std::uint8_t* p, std::vector<float>& out, con
   out.resize(e.count);
   for (std::size_t i = 0; i < e.count; ++i) {
     switch (e.dtype) {
-      case DType::kF32:
-        out[i] = std::bit_cast<float>(static_cast<std::uint32_t>(load_le(p + 4 * i, 4)));
-        break;
+      case DType::kF32: out[i] = std::bit_cast<float>(static_cast<std::uint32_t>(load_le(p + 4 * i, 4))); break;
       case DType::kF64: {
         const double v = std::bit_cast<double>(load_le(p + 8 * i, 8));
         if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max()) {
           char text[32];
           std::snprintf(text, sizeof text, "%g", v);
-          throw Error(source + ": tensor " + quote_json(e.name) + ": F64 value " + text + " at index " + std::to_string(i) +
-                      " is outside the float range");
+          throw Error(source + ": tensor " + quote_json(e.name) + ": F64 value " + text + " at index " +
+                      std::to_string(i) + " is outside the float range");
         }
         out[i] = static_cast<float>(v);
         break;
       }
-      case DType::kF16:
-        out[i] = from_f16(static_cast<std::uint16_t>(load_le(p + 2 * i, 2)));
-        break;
-      case DType::kBF16:
-        out[i] = std::bit_cast<float>(static_cast<std::uint32_t>(load_le(p + 2 * i, 2) << 16));
-        break;
+      case DType::kF16: out[i] = from_f16(static_cast<std::uint16_t>(load_le(p + 2 * i, 2))); break;
+      case DType::kBF16: out[i] = std::bit_cast<float>(static_cast<std::uint32_t>(load_le(p + 2 * i, 2) << 16)); break;
     }
   }
 }

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "mlp/io/toml.hpp"
 
+#include <toml++/toml.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <optional>
-#include <toml++/toml.h>
 
 #include "mlp/error.hpp"
 
@@ -34,7 +35,8 @@ nlohmann::json to_json(const toml::node& node, const std::string& path, SourceMa
   }
   if (const auto* array = node.as_array()) {
     nlohmann::json out = nlohmann::json::array();
-    for (std::size_t i = 0; i < array->size(); ++i) out.push_back(to_json(*array->get(i), config_path(path, i), source));
+    for (std::size_t i = 0; i < array->size(); ++i)
+      out.push_back(to_json(*array->get(i), config_path(path, i), source));
     return out;
   }
   if (const auto* s = node.as_string()) return s->get();

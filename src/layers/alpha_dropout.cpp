@@ -5,10 +5,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "../registry/registry.hpp"
 #include "layer_checks.hpp"
 #include "mlp/config.hpp"
 #include "mlp/parallel.hpp"
-#include "../registry/registry.hpp"
 
 namespace mlp {
 namespace {
@@ -45,7 +45,7 @@ void AlphaDropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   const auto dropped = static_cast<Scalar>(a * kAlphaP + b);
   const std::size_t rows = x.rows(), cols = x.cols();
   const std::uint32_t width = layer_detail::KeepMask::width(cols, "AlphaDropout");
-  dscale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
+  dscale_.resize(rows, cols);                    // keeps its capacity: no allocation per batch
   const std::uint64_t row_offset = row_offset_;  // the batch row of row 0 (data-parallel fit)
   Scalar* dscale = dscale_.data();
   parallel_for(rows, rows * cols, [=](std::size_t r) {

@@ -5,11 +5,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "../registry/registry.hpp"
 #include "layer_checks.hpp"
 #include "mlp/config.hpp"
 #include "mlp/parallel.hpp"
 #include "mlp/serialize.hpp"
-#include "../registry/registry.hpp"
 
 namespace mlp {
 

@@ -4,11 +4,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "../registry/registry.hpp"
 #include "mlp/config.hpp"
 #include "mlp/error.hpp"
 #include "mlp/ops.hpp"
 #include "mlp/serialize.hpp"
-#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -19,8 +19,8 @@ Dense::Dense(Options options)
 
 Shape Dense::build(const Shape& input_shape, Rng& rng) {
   if (input_shape.size() != 1) {
-    throw Error("Dense '" + name() + "': expects flat input (None, features) but got " +
-                format_shape(input_shape) + "; add a Flatten layer before it");
+    throw Error("Dense '" + name() + "': expects flat input (None, features) but got " + format_shape(input_shape) +
+                "; add a Flatten layer before it");
   }
   const std::size_t in = input_shape[0], out = options_.units;
   if (in > kMaxModelParams || out > kMaxModelParams || in * out > kMaxModelParams - out) {

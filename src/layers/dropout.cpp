@@ -4,16 +4,15 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "../registry/registry.hpp"
 #include "layer_checks.hpp"
 #include "mlp/config.hpp"
 #include "mlp/parallel.hpp"
-#include "../registry/registry.hpp"
 
 namespace mlp {
 
 Dropout::Dropout(Options options) : options_(options) {
-  layer_detail::check_option(options_.rate >= 0 && options_.rate < 1, "Dropout", "rate", "in [0, 1)",
-                             options_.rate);
+  layer_detail::check_option(options_.rate >= 0 && options_.rate < 1, "Dropout", "rate", "in [0, 1)", options_.rate);
   if (options_.seed) seed_rng_.emplace(*options_.seed);
 }
 
@@ -34,7 +33,7 @@ void Dropout::forward(ConstMatrixView x, MatrixView y, Mode mode) {
   const auto keep_scale = static_cast<Scalar>(1.0 / (1.0 - options_.rate));
   const std::size_t rows = x.rows(), cols = x.cols();
   const std::uint32_t width = layer_detail::KeepMask::width(cols, "Dropout");
-  scale_.resize(rows, cols);  // keeps its capacity: no allocation per batch
+  scale_.resize(rows, cols);                     // keeps its capacity: no allocation per batch
   const std::uint64_t row_offset = row_offset_;  // the batch row of row 0 (data-parallel fit)
   Scalar* scale = scale_.data();
   // Captured by value: loads through the closure would keep the loop from vectorising.

@@ -4,8 +4,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "mlp/config.hpp"
 #include "../registry/registry.hpp"
+#include "mlp/config.hpp"
 
 namespace mlp {
 

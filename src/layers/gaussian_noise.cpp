@@ -4,10 +4,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "../registry/registry.hpp"
 #include "layer_checks.hpp"
 #include "mlp/config.hpp"
 #include "mlp/parallel.hpp"
-#include "../registry/registry.hpp"
 
 namespace mlp {
 

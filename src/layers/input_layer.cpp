@@ -4,9 +4,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "../registry/registry.hpp"
 #include "mlp/config.hpp"
 #include "mlp/error.hpp"
-#include "../registry/registry.hpp"
 
 namespace mlp {
 

@@ -18,8 +18,8 @@
 namespace mlp::layer_detail {
 
 /// Throws mlp::Error("<Layer>: <argument> must be <requirement>, got <value>") unless ok.
-inline void check_option(bool ok, std::string_view layer, std::string_view argument,
-                         std::string_view requirement, double value) {
+inline void check_option(bool ok, std::string_view layer, std::string_view argument, std::string_view requirement,
+                         double value) {
   if (ok) return;
   std::ostringstream message;
   message << layer << ": " << argument << " must be " << requirement << ", got " << value;

@@ -5,9 +5,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "../registry/registry.hpp"
 #include "layer_checks.hpp"
 #include "mlp/config.hpp"
-#include "../registry/registry.hpp"
 
 namespace mlp {
 

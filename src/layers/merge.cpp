@@ -5,9 +5,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "../registry/registry.hpp"
 #include "mlp/config.hpp"
 #include "mlp/error.hpp"
-#include "../registry/registry.hpp"
 
 namespace mlp {
 
@@ -30,9 +30,7 @@ Shape MergeLayer::build_inputs(std::span<const Shape> input_shapes, Rng& /*rng*/
   return out;
 }
 
-void MergeLayer::forward(ConstMatrixView, MatrixView, Mode) {
-  throw Error(who() + " needs at least 2 inputs, got 1");
-}
+void MergeLayer::forward(ConstMatrixView, MatrixView, Mode) { throw Error(who() + " needs at least 2 inputs, got 1"); }
 
 void MergeLayer::backward(ConstMatrixView, ConstMatrixView, ConstMatrixView, MatrixView) {
   throw Error(who() + " needs at least 2 inputs, got 1");
@@ -143,8 +141,8 @@ void ElementwiseMerge::forward_inputs(std::span<const ConstMatrixView> xs, Matri
   }
 }
 
-void ElementwiseMerge::backward_inputs(std::span<const ConstMatrixView> xs, ConstMatrixView /*y*/,
-                                       ConstMatrixView dy, std::span<const MatrixView> dxs) {
+void ElementwiseMerge::backward_inputs(std::span<const ConstMatrixView> xs, ConstMatrixView /*y*/, ConstMatrixView dy,
+                                       std::span<const MatrixView> dxs) {
   const std::size_t n = dy.rows(), f = dy.cols();
   const Scalar inv = Scalar(1) / static_cast<Scalar>(xs.size());
   for (std::size_t k = 0; k < xs.size(); ++k) {
@@ -178,17 +176,11 @@ std::unique_ptr<Layer> concatenate_from_config(ConfigObject& c) {
   return std::make_unique<Concatenate>(Concatenate::Options{.axis = static_cast<int>(axis)});
 }
 
-std::unique_ptr<Layer> add_from_config(ConfigObject& /*c*/) {
-  return std::make_unique<Add>();
-}
+std::unique_ptr<Layer> add_from_config(ConfigObject& /*c*/) { return std::make_unique<Add>(); }
 
-std::unique_ptr<Layer> average_from_config(ConfigObject& /*c*/) {
-  return std::make_unique<Average>();
-}
+std::unique_ptr<Layer> average_from_config(ConfigObject& /*c*/) { return std::make_unique<Average>(); }
 
-std::unique_ptr<Layer> multiply_from_config(ConfigObject& /*c*/) {
-  return std::make_unique<Multiply>();
-}
+std::unique_ptr<Layer> multiply_from_config(ConfigObject& /*c*/) { return std::make_unique<Multiply>(); }
 
 }  // namespace
 

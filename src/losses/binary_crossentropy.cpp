@@ -80,8 +80,9 @@ bool BinaryCrossentropy::fuses_with(const ActivationFunction& activation) const 
 void BinaryCrossentropy::gradient_wrt_logits(ConstMatrixView pred, ConstMatrixView target,
                                              std::span<const Scalar> weights, MatrixView dz) const {
   if (options_.from_logits) {
-    throw Error("binary_crossentropy: gradient_wrt_logits() needs probabilities from a sigmoid, but from_logits "
-                "is set; use gradient()");
+    throw Error(
+        "binary_crossentropy: gradient_wrt_logits() needs probabilities from a sigmoid, but from_logits "
+        "is set; use gradient()");
   }
   loss_detail::check_gradient(*this, pred, target, weights, dz, "dz");
   const std::size_t n = pred.rows(), c = pred.cols();

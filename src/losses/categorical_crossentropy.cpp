@@ -111,8 +111,8 @@ class TargetRows {
   std::vector<Scalar> onehot_;
 };
 
-void cce_per_sample(const Loss& loss, bool sparse, bool from_logits, ConstMatrixView pred,
-                    ConstMatrixView target, std::span<Scalar> out) {
+void cce_per_sample(const Loss& loss, bool sparse, bool from_logits, ConstMatrixView pred, ConstMatrixView target,
+                    std::span<Scalar> out) {
   loss_detail::check_per_sample(loss, pred, target, out.size());
   const std::size_t c = pred.cols();
   TargetRows rows(loss, target, c, sparse);
@@ -141,7 +141,8 @@ void cce_gradient(const Loss& loss, bool sparse, bool from_logits, ConstMatrixVi
 void cce_gradient_wrt_logits(const Loss& loss, bool sparse, bool from_logits, ConstMatrixView pred,
                              ConstMatrixView target, std::span<const Scalar> weights, MatrixView dz) {
   if (from_logits) {
-    throw Error(std::string(loss.name()) + ": gradient_wrt_logits() needs probabilities from a softmax, but "
+    throw Error(std::string(loss.name()) +
+                ": gradient_wrt_logits() needs probabilities from a softmax, but "
                 "from_logits is set; use gradient()");
   }
   loss_detail::check_gradient(loss, pred, target, weights, dz, "dz");

@@ -46,13 +46,13 @@ void check_target(const Loss& loss, ConstMatrixView pred, ConstMatrixView target
 void check_per_sample(const Loss& loss, ConstMatrixView pred, ConstMatrixView target, std::size_t out_size) {
   check_target(loss, pred, target);
   if (out_size != pred.rows()) {
-    throw Error(std::string(loss.name()) + ": per_sample output has " + std::to_string(out_size) +
-                " entries for " + std::to_string(pred.rows()) + " rows");
+    throw Error(std::string(loss.name()) + ": per_sample output has " + std::to_string(out_size) + " entries for " +
+                std::to_string(pred.rows()) + " rows");
   }
 }
 
-void check_gradient(const Loss& loss, ConstMatrixView pred, ConstMatrixView target,
-                    std::span<const Scalar> weights, ConstMatrixView grad, const char* grad_name) {
+void check_gradient(const Loss& loss, ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights,
+                    ConstMatrixView grad, const char* grad_name) {
   check_target(loss, pred, target);
   if (!weights.empty() && weights.size() != pred.rows()) {
     throw Error(std::string(loss.name()) + ": " + std::to_string(weights.size()) + " sample weights for " +
@@ -78,7 +78,8 @@ std::size_t class_index(std::string_view loss, ConstMatrixView target, std::size
 }  // namespace loss_detail
 
 void Loss::gradient_wrt_logits(ConstMatrixView, ConstMatrixView, std::span<const Scalar>, MatrixView) const {
-  throw Error(std::string(name()) + ": has no gradient with respect to logits; use gradient() (fuses_with() "
+  throw Error(std::string(name()) +
+              ": has no gradient with respect to logits; use gradient() (fuses_with() "
               "is false for this loss and activation)");
 }
 

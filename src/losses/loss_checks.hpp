@@ -23,8 +23,8 @@ void check_target(const Loss& loss, ConstMatrixView pred, ConstMatrixView target
 /// check_target, plus out.size() == pred.rows().
 void check_per_sample(const Loss& loss, ConstMatrixView pred, ConstMatrixView target, std::size_t out_size);
 /// check_target, plus weights.size() ∈ {0, N} and grad shaped like pred.
-void check_gradient(const Loss& loss, ConstMatrixView pred, ConstMatrixView target,
-                    std::span<const Scalar> weights, ConstMatrixView grad, const char* grad_name);
+void check_gradient(const Loss& loss, ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights,
+                    ConstMatrixView grad, const char* grad_name);
 
 /// The row's share of L = Σ_i w_i·l_i / N:  s = w_i / N (w_i = 1 without weights).
 inline double row_scale(std::span<const Scalar> weights, std::size_t r, std::size_t n) {

@@ -16,8 +16,7 @@ namespace {
 
 // l_i = mean_j ρ(p_ij − y_ij)
 template <class Rho>
-void mean_per_sample(const Loss& loss, ConstMatrixView pred, ConstMatrixView target, std::span<Scalar> out,
-                     Rho rho) {
+void mean_per_sample(const Loss& loss, ConstMatrixView pred, ConstMatrixView target, std::span<Scalar> out, Rho rho) {
   loss_detail::check_per_sample(loss, pred, target, out.size());
   const std::size_t c = pred.cols();
   for (std::size_t r = 0; r < pred.rows(); ++r) {
@@ -88,8 +87,7 @@ void Huber::gradient(ConstMatrixView pred, ConstMatrixView target, std::span<con
 }
 
 void LogCosh::per_sample(ConstMatrixView pred, ConstMatrixView target, std::span<Scalar> out) const {
-  mean_per_sample(*this, pred, target, out,
-                  [](double d) { return d + softplus(-2 * d) - std::numbers::ln2; });
+  mean_per_sample(*this, pred, target, out, [](double d) { return d + softplus(-2 * d) - std::numbers::ln2; });
 }
 void LogCosh::gradient(ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights,
                        MatrixView dpred) const {

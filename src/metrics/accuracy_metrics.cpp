@@ -11,9 +11,7 @@ namespace mlp::metrics {
 namespace {
 
 // First index of the largest value (numpy/TF argmax).
-std::size_t argmax(const Scalar* v, std::size_t n) {
-  return static_cast<std::size_t>(std::max_element(v, v + n) - v);
-}
+std::size_t argmax(const Scalar* v, std::size_t n) { return static_cast<std::size_t>(std::max_element(v, v + n) - v); }
 
 // ops.in_top_k: class t is in the top k when fewer than k classes score strictly higher, so a tie
 // at the k-th value counts as in.
@@ -57,8 +55,7 @@ double TopKCategoricalAccuracy::sample_value(const Scalar* pred, const Scalar* t
 }
 
 // The label is cast to an integer (truncation, as Keras' cast to int32); out of range never matches.
-double SparseTopKCategoricalAccuracy::sample_value(const Scalar* pred, const Scalar* target,
-                                                   std::size_t cols) const {
+double SparseTopKCategoricalAccuracy::sample_value(const Scalar* pred, const Scalar* target, std::size_t cols) const {
   const double label = std::trunc(static_cast<double>(target[0]));
   if (!(label >= 0 && label < static_cast<double>(cols))) return 0.0;
   return in_top_k(pred, cols, static_cast<std::size_t>(label), k_) ? 1.0 : 0.0;

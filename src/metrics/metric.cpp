@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // make_metric: Keras names -> metric classes, and the resolution of "accuracy".
+#include "mlp/metric.hpp"
+
 #include <memory>
 #include <string>
 
 #include "mlp/error.hpp"
-#include "mlp/metric.hpp"
 #include "mlp/metrics/accuracy_metrics.hpp"
 #include "mlp/metrics/confusion_metrics.hpp"
 #include "mlp/metrics/regression_metrics.hpp"
@@ -13,8 +14,18 @@ namespace mlp {
 namespace {
 
 enum class MetricKind {
-  kAccuracy, kBinaryAccuracy, kCategoricalAccuracy, kSparseCategoricalAccuracy, kTopK, kSparseTopK,
-  kPrecision, kRecall, kAuc, kMae, kMse, kRmse,
+  kAccuracy,
+  kBinaryAccuracy,
+  kCategoricalAccuracy,
+  kSparseCategoricalAccuracy,
+  kTopK,
+  kSparseTopK,
+  kPrecision,
+  kRecall,
+  kAuc,
+  kMae,
+  kMse,
+  kRmse,
 };
 
 struct MetricName {

@@ -9,8 +9,8 @@
 namespace mlp {
 namespace metric_detail {
 
-void check_batch(const Metric& metric, ConstMatrixView pred, ConstMatrixView target,
-                 std::span<const Scalar> weights, std::size_t target_cols) {
+void check_batch(const Metric& metric, ConstMatrixView pred, ConstMatrixView target, std::span<const Scalar> weights,
+                 std::size_t target_cols) {
   if (pred.cols() == 0) throw Error("metric '" + metric.name() + "': predictions have no columns");
   if (target.cols() != target_cols) {
     throw Error("metric '" + metric.name() + "': target has " + std::to_string(target.cols()) +

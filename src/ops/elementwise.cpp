@@ -4,20 +4,19 @@
 #include <algorithm>
 #include <string>
 
-#include "mlp/parallel.hpp"
 #include "mlp/error.hpp"
 #include "mlp/input.hpp"
 #include "mlp/ops.hpp"
+#include "mlp/parallel.hpp"
 
 namespace mlp {
 namespace {
 // Below this many elements a parallel region costs more than it saves.
 
-void check_same_shape(const char* what, std::size_t r1, std::size_t c1, std::size_t r2,
-                      std::size_t c2) {
+void check_same_shape(const char* what, std::size_t r1, std::size_t c1, std::size_t r2, std::size_t c2) {
   if (r1 != r2 || c1 != c2) {
-    throw Error(std::string(what) + ": shape mismatch (" + std::to_string(r1) + ", " +
-                std::to_string(c1) + ") vs (" + std::to_string(r2) + ", " + std::to_string(c2) + ")");
+    throw Error(std::string(what) + ": shape mismatch (" + std::to_string(r1) + ", " + std::to_string(c1) + ") vs (" +
+                std::to_string(r2) + ", " + std::to_string(c2) + ")");
   }
 }
 }  // namespace
@@ -81,7 +80,7 @@ void gather_rows(ConstMatrixView src, const std::size_t* index, std::size_t coun
 
 #if defined(__x86_64__)
 namespace {
-constexpr unsigned kFlushToZero = 1u << 15;     // MXCSR.FTZ: denormal results become 0
+constexpr unsigned kFlushToZero = 1u << 15;      // MXCSR.FTZ: denormal results become 0
 constexpr unsigned kDenormalsAreZero = 1u << 6;  // MXCSR.DAZ: denormal inputs read as 0
 }  // namespace
 

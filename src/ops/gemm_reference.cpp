@@ -7,8 +7,8 @@
 namespace mlp {
 namespace detail {
 // Shapes of op(a) (M,K) and op(b) (K,N), checked against c (M,N). Shared by both backends.
-void gemm_shapes(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans, std::size_t& m,
-                 std::size_t& n, std::size_t& k) {
+void gemm_shapes(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans, std::size_t& m, std::size_t& n,
+                 std::size_t& k) {
   const bool ta = trans == Trans::kA || trans == Trans::kAB;
   const bool tb = trans == Trans::kB || trans == Trans::kAB;
   m = ta ? a.cols() : a.rows();
@@ -17,14 +17,13 @@ void gemm_shapes(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans
   n = tb ? b.rows() : b.cols();
   if (k != kb || c.rows() != m || c.cols() != n) {
     throw Error("gemm: op(a) is (" + std::to_string(m) + ", " + std::to_string(k) + "), op(b) is (" +
-                std::to_string(kb) + ", " + std::to_string(n) + "), c is (" +
-                std::to_string(c.rows()) + ", " + std::to_string(c.cols()) + ")");
+                std::to_string(kb) + ", " + std::to_string(n) + "), c is (" + std::to_string(c.rows()) + ", " +
+                std::to_string(c.cols()) + ")");
   }
 }
 }  // namespace detail
 
-void gemm_reference(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans, Scalar alpha,
-                    Scalar beta) {
+void gemm_reference(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans, Scalar alpha, Scalar beta) {
   std::size_t m = 0, n = 0, k = 0;
   detail::gemm_shapes(a, b, c, trans, m, n, k);
   const bool ta = trans == Trans::kA || trans == Trans::kAB;
@@ -45,8 +44,7 @@ void gemm_reference(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans tr
 
 #ifdef MLP_SCALAR_DOUBLE
 // The double build exists for gradient checks on small matrices: the reference is its GEMM.
-void gemm(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans, Scalar alpha,
-          Scalar beta) {
+void gemm(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans, Scalar alpha, Scalar beta) {
   gemm_reference(a, b, c, trans, alpha, beta);
 }
 const char* gemm_backend() { return "reference (double gradient-check build)"; }

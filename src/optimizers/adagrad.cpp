@@ -4,8 +4,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "optimizer_config.hpp"
 #include "../registry/registry.hpp"
+#include "optimizer_config.hpp"
 
 namespace mlp {
 
@@ -17,8 +17,7 @@ Adagrad::Adagrad(Options options)
       epsilon_(options.epsilon) {
   check_argument(std::isfinite(initial_accumulator_value_) && initial_accumulator_value_ >= 0, name(),
                  "initial_accumulator_value", "a finite number >= 0", initial_accumulator_value_);
-  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0",
-                 epsilon_);
+  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0", epsilon_);
 }
 
 void Adagrad::init_slots() {

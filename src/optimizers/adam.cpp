@@ -5,8 +5,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "optimizer_config.hpp"
 #include "../registry/registry.hpp"
+#include "optimizer_config.hpp"
 
 namespace mlp {
 
@@ -20,8 +20,7 @@ Adam::Adam(Options options)
       amsgrad_(options.amsgrad) {
   check_argument(beta_1_ >= 0 && beta_1_ < 1, name(), "beta_1", "in [0, 1)", beta_1_);
   check_argument(beta_2_ >= 0 && beta_2_ < 1, name(), "beta_2", "in [0, 1)", beta_2_);
-  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0",
-                 epsilon_);
+  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0", epsilon_);
 }
 
 std::vector<std::string_view> Adam::slot_names() const {

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "optimizer_config.hpp"
 #include "../registry/registry.hpp"
+#include "optimizer_config.hpp"
 
 namespace mlp {
 
@@ -16,14 +16,10 @@ constexpr double kMomentumDecay = 0.96;  // Keras' fixed decay of the momentum s
 Nadam::Nadam() : Nadam(Options{}) {}
 
 Nadam::Nadam(Options options)
-    : Optimizer(base_options(options)),
-      beta_1_(options.beta_1),
-      beta_2_(options.beta_2),
-      epsilon_(options.epsilon) {
+    : Optimizer(base_options(options)), beta_1_(options.beta_1), beta_2_(options.beta_2), epsilon_(options.epsilon) {
   check_argument(beta_1_ >= 0 && beta_1_ < 1, name(), "beta_1", "in [0, 1)", beta_1_);
   check_argument(beta_2_ >= 0 && beta_2_ < 1, name(), "beta_2", "in [0, 1)", beta_2_);
-  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0",
-                 epsilon_);
+  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0", epsilon_);
 }
 
 std::vector<std::string_view> Nadam::slot_names() const { return {"momentum", "velocity"}; }

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "optimizer_config.hpp"
 #include "../registry/registry.hpp"
+#include "optimizer_config.hpp"
 
 namespace mlp {
 
@@ -19,8 +19,7 @@ RMSprop::RMSprop(Options options)
       centered_(options.centered) {
   check_argument(rho_ >= 0 && rho_ < 1, name(), "rho", "in [0, 1)", rho_);
   check_argument(momentum_ >= 0 && momentum_ <= 1, name(), "momentum", "in [0, 1]", momentum_);
-  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0",
-                 epsilon_);
+  check_argument(std::isfinite(epsilon_) && epsilon_ >= 0, name(), "epsilon", "a finite number >= 0", epsilon_);
 }
 
 std::vector<std::string_view> RMSprop::slot_names() const {

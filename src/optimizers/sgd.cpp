@@ -3,15 +3,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "optimizer_config.hpp"
 #include "../registry/registry.hpp"
+#include "optimizer_config.hpp"
 
 namespace mlp {
 
 SGD::SGD() : SGD(Options{}) {}
 
-SGD::SGD(Options options)
-    : Optimizer(base_options(options)), momentum_(options.momentum), nesterov_(options.nesterov) {
+SGD::SGD(Options options) : Optimizer(base_options(options)), momentum_(options.momentum), nesterov_(options.nesterov) {
   check_argument(momentum_ >= 0 && momentum_ <= 1, name(), "momentum", "in [0, 1]", momentum_);
 }
 

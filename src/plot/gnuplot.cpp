@@ -28,8 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMinSide = 16;
-constexpr std::size_t kMaxSide = 10000;        // read_image's limit too
-constexpr std::size_t kMaxLogChars = 2000;      // of gnuplot's messages, quoted in an error
+constexpr std::size_t kMaxSide = 10000;     // read_image's limit too
+constexpr std::size_t kMaxLogChars = 2000;  // of gnuplot's messages, quoted in an error
 constexpr std::array<unsigned char, 8> kPngSignature{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 // A directory only this process uses (mkdtemp: mode 0700, a fresh random name), removed with

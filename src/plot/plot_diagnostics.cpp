@@ -30,8 +30,7 @@ std::string param_shape(const Matrix& value) {
 
 }  // namespace
 
-void plot_weight_histograms(const std::string& png_path, const Model& model, const std::string& title,
-                            ImageSize size) {
+void plot_weight_histograms(const std::string& png_path, const Model& model, const std::string& title, ImageSize size) {
   constexpr std::size_t kBins = 40;
   if (!model.built()) throw Error(png_path + ": the model is not built, so it has no weights to plot");
   struct Panel {
@@ -49,7 +48,7 @@ void plot_weight_histograms(const std::string& png_path, const Model& model, con
   if (panels.empty()) throw Error(png_path + ": the model has no layer with weights");
 
   GnuplotScript script = panel_grid(panels.size(), title, size);
-  script.add("set key below font \",9\"");         // under the x label, clear of the bars
+  script.add("set key below font \",9\"");        // under the x label, clear of the bars
   script.add("set offsets 0, 0, graph 0.05, 0");  // headroom above the tallest bar
   script.add("set style fill transparent solid 0.45 noborder");
   script.add("set xlabel \"weight value\"");
@@ -134,8 +133,8 @@ void plot_confusion_matrix(const std::string& png_path, const metrics::Confusion
     }
   }
   GnuplotScript script;
-  const std::string heading = (title.empty() ? std::string("Confusion matrix") : title) + "\naccuracy: " +
-                              format_number("%.2f", 100 * matrix.accuracy()) + "% (" +
+  const std::string heading = (title.empty() ? std::string("Confusion matrix") : title) +
+                              "\naccuracy: " + format_number("%.2f", 100 * matrix.accuracy()) + "% (" +
                               std::to_string(matrix.correct()) + " of " + std::to_string(matrix.total()) + ")";
   script.add("set title " + gnuplot_quote(heading) + " font \",13\"");
   script.add("set xlabel \"predicted label\"");
@@ -174,8 +173,8 @@ void plot_confusion_matrix(const std::string& png_path, const metrics::Confusion
 }
 
 void plot_predicted_vs_true(const std::string& png_path, const std::vector<double>& truth,
-                            const std::vector<double>& predicted, const std::string& quantity,
-                            const std::string& title, ImageSize size) {
+                            const std::vector<double>& predicted, const std::string& quantity, const std::string& title,
+                            ImageSize size) {
   if (truth.size() != predicted.size()) {
     throw Error(png_path + ": " + std::to_string(truth.size()) + " true values but " +
                 std::to_string(predicted.size()) + " predictions");
@@ -225,8 +224,7 @@ void plot_predicted_vs_true(const std::string& png_path, const std::vector<doubl
   script.add("set yrange " + range);
   // Translucent points (gnuplot's #AARRGGBB, AA = transparency), so dense regions show as darker.
   script.add("plot " + script.add_data(std::move(table)) + " using 1:2 with points pt 7 ps 0.5 lc rgb \"#901f77b4\"" +
-             " title \"samples\", x with lines dt 2 lw 2 lc " + rgb(kMarkerColor) +
-             " title \"predicted = true\"");
+             " title \"samples\", x with lines dt 2 lw 2 lc " + rgb(kMarkerColor) + " title \"predicted = true\"");
   render_png(png_path, script, size);
 }
 

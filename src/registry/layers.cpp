@@ -34,10 +34,9 @@ namespace registry {
 
 std::span<const LayerRow> layers() {
   static const LayerRow kRows[] = {
-      input_layer_row(),    flatten_row(),    dense_row(),      activation_row(),
-      dropout_row(),        alpha_dropout_row(), gaussian_noise_row(), leaky_relu_row(),
-      batch_normalization_row(), concatenate_row(), add_row(), average_row(),
-      multiply_row(),
+      input_layer_row(),   flatten_row(),        dense_row(),      activation_row(),          dropout_row(),
+      alpha_dropout_row(), gaussian_noise_row(), leaky_relu_row(), batch_normalization_row(), concatenate_row(),
+      add_row(),           average_row(),        multiply_row(),
   };
   return kRows;
 }

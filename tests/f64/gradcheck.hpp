@@ -61,8 +61,8 @@ inline Matrix numeric_gradient(Matrix& m, const std::function<double()>& loss) {
 }
 
 struct LayerResult {
-  double input = 0;                 // worst relative error of dx
-  double params = 0;                // worst over every parameter
+  double input = 0;   // worst relative error of dx
+  double params = 0;  // worst over every parameter
 };
 
 /// Checks a built layer at input x in the given mode. Its Rng (if it uses one) is attached here.

@@ -58,8 +58,8 @@ void away_from_zero(Matrix& w) {
   }
 }
 
-const char* const kActivations[] = {"linear", "relu", "leaky_relu", "elu", "selu", "softplus", "softsign",
-                                    "sigmoid", "hard_sigmoid", "tanh", "softmax", "swish", "gelu"};
+const char* const kActivations[] = {"linear",  "relu",         "leaky_relu", "elu",     "selu",  "softplus", "softsign",
+                                    "sigmoid", "hard_sigmoid", "tanh",       "softmax", "swish", "gelu"};
 
 // ---- Dense ------------------------------------------------------------------------------------
 
@@ -84,7 +84,10 @@ TEST(DenseRegularizedGradient, KernelBiasAndActivityRegularizers) {
     for (const char* kind : {"l1", "l2", "l1_l2"}) {
       Rng init(7);
       const Regularizer r = Regularizer::from_name(kind);
-      Dense layer({.units = 3, .activation = activation, .kernel_regularizer = r, .bias_regularizer = r,
+      Dense layer({.units = 3,
+                   .activation = activation,
+                   .kernel_regularizer = r,
+                   .bias_regularizer = r,
                    .activity_regularizer = r});
       layer.build({4}, init);
       // Non-zero biases so that l1's sign(b) is defined (at 0 it is a kink).
@@ -102,8 +105,8 @@ TEST(DenseRegularizedGradient, KernelBiasAndActivityRegularizers) {
 
 TEST(DenseRegularizedGradient, WithoutBias) {
   Rng init(8);
-  Dense no_bias({.units = 2, .activation = "sigmoid", .use_bias = false,
-                 .kernel_regularizer = Regularizer::from_name("l2")});
+  Dense no_bias(
+      {.units = 2, .activation = "sigmoid", .use_bias = false, .kernel_regularizer = Regularizer::from_name("l2")});
   no_bias.build({3}, init);
   EXPECT_EQ(no_bias.params().size(), 1u);
   const auto result = gradcheck::check_layer(no_bias, dense_input(no_bias, 4, 10), Mode::kTrain);

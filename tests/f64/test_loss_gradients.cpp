@@ -97,10 +97,10 @@ std::string case_name(const Case& c, bool weighted) {
 }
 
 // Predictions the loss reads: logits uniform in [−2, 2] (wider spreads make some softmax entries so
-// small that the finite difference's rounding, ~1e-16·L/h, exceeds 1e-6 of them); probabilities for the categorical losses are
-// unnormalised positive rows in [.2, 1.2] (so the renormalisation p/Σp is exercised), for binary
-// in [.05, .95]; regression predictions are targets plus errors with |d| ∈ [.05, 2] and, for
-// huber, |d| at least .05 away from δ.
+// small that the finite difference's rounding, ~1e-16·L/h, exceeds 1e-6 of them); probabilities for the categorical
+// losses are unnormalised positive rows in [.2, 1.2] (so the renormalisation p/Σp is exercised), for binary in [.05,
+// .95]; regression predictions are targets plus errors with |d| ∈ [.05, 2] and, for huber, |d| at least .05 away from
+// δ.
 Matrix make_pred(const Case& c, const Matrix& target, double delta, Rng& rng) {
   Matrix p(kRows, kCols);
   const bool categorical = c.loss.find("categorical") != std::string::npos;

@@ -35,8 +35,8 @@ std::string get_mode(ConfigObject& c) {
   return mode;
 }
 
-std::unique_ptr<Callback> make(const std::string& type, ConfigObject& c, const std::string& run_dir,
-                               std::ostream* out, TerminateOnNaN*& nan_callback) {
+std::unique_ptr<Callback> make(const std::string& type, ConfigObject& c, const std::string& run_dir, std::ostream* out,
+                               TerminateOnNaN*& nan_callback) {
   if (type == "EarlyStopping") {
     EarlyStopping::Options o;
     o.monitor = c.get_string("monitor", o.monitor);
@@ -80,7 +80,8 @@ std::unique_ptr<Callback> make(const std::string& type, ConfigObject& c, const s
   if (type == "ModelCheckpoint") {
     ModelCheckpoint::Options o;
     const auto filepath = c.get_string("filepath");
-    if (!filepath) throw c.error("filepath", "required, e.g. \"checkpoints/epoch{epoch:02d}-{val_loss:.4f}.safetensors\"");
+    if (!filepath)
+      throw c.error("filepath", "required, e.g. \"checkpoints/epoch{epoch:02d}-{val_loss:.4f}.safetensors\"");
     o.filepath = in_run_dir(run_dir, *filepath);
     o.monitor = c.get_string("monitor", o.monitor);
     o.verbose = get_count(c, "verbose", 0);
@@ -111,8 +112,9 @@ std::unique_ptr<Callback> make(const std::string& type, ConfigObject& c, const s
     return std::make_unique<TensorBoard>(o);
   }
   if (type == "LearningRateScheduler") {
-    throw c.error("type", "LearningRateScheduler takes a C++ function; in a config, give a schedule as "
-                          "compile.optimizer.learning_rate = { type = \"ExponentialDecay\", ... }");
+    throw c.error("type",
+                  "LearningRateScheduler takes a C++ function; in a config, give a schedule as "
+                  "compile.optimizer.learning_rate = { type = \"ExponentialDecay\", ... }");
   }
   throw c.error("type", "unknown callback '" + type + "'; known: " + join(callback_types()));
 }
@@ -120,8 +122,8 @@ std::unique_ptr<Callback> make(const std::string& type, ConfigObject& c, const s
 }  // namespace
 
 const std::vector<std::string>& callback_types() {
-  static const std::vector<std::string> kTypes = {"EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "CSVLogger",
-                                                  "TerminateOnNaN", "TensorBoard"};
+  static const std::vector<std::string> kTypes = {"EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau",
+                                                  "CSVLogger",     "TerminateOnNaN",  "TensorBoard"};
   return kTypes;
 }
 

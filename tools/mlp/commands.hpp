@@ -3,7 +3,6 @@
 // Subcommands of the `mlp` binary: each registers its options on the CLI11 app and returns a
 // function that runs it and gives the exit code.
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,8 +14,8 @@ namespace mlp::cli {
 
 // Exit codes (docs/cli.md).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;  // an mlp::Error: bad input, named in the message
-inline constexpr int kExitUsage = 2;  // bad command line
+inline constexpr int kExitError = 1;          // an mlp::Error: bad input, named in the message
+inline constexpr int kExitUsage = 2;          // bad command line
 inline constexpr int kExitInterrupted = 130;  // stopped by Ctrl-C (128 + SIGINT, the shell's convention)
 
 using Runner = std::function<int()>;

@@ -111,7 +111,8 @@ int run_show(const ShowArgs& args) {
   constexpr std::size_t kSide = 28;
   if (x.cols() != kSide * kSide) throw Error(args.data.name + ": expected 28x28 images");
   if (count > x.rows()) {
-    throw Error(fmt::format("--grid {}: {} samples asked for, the {} split has {}", args.grid, count, args.split, x.rows()));
+    throw Error(
+        fmt::format("--grid {}: {} samples asked for, the {} split has {}", args.grid, count, args.split, x.rows()));
   }
   // A seeded partial Fisher-Yates shuffle: `count` distinct samples, the same for the same seed.
   std::vector<std::size_t> order(x.rows());
@@ -154,12 +155,14 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>&
   show->add_option("--grid", show_args->grid, "Rows x columns of samples, each 1 to 20 (default 5x5)")
       ->check(CLI::Validator(
           [](std::string& text) {
-            return parse_grid(text) ? std::string()
-                                    : fmt::format("expected ROWSxCOLS with 1 to {} rows and columns (e.g. 5x5), got '{}'",
-                                                  kMaxGridSide, text);
+            return parse_grid(text)
+                       ? std::string()
+                       : fmt::format("expected ROWSxCOLS with 1 to {} rows and columns (e.g. 5x5), got '{}'",
+                                     kMaxGridSide, text);
           },
           "RxC"));
-  show->add_option("--split", show_args->split, "train or test (default train)")->check(CLI::IsMember({"train", "test"}));
+  show->add_option("--split", show_args->split, "train or test (default train)")
+      ->check(CLI::IsMember({"train", "test"}));
   show->add_option("--seed", show_args->seed, "Seed of the random choice of samples (default 0)");
   runners.emplace_back(show, [show_args] { return run_show(*show_args); });
 }

@@ -12,10 +12,10 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "eval_data.hpp"
 #include "mlp/ensemble.hpp"
 #include "mlp/error.hpp"
 #include "mlp/model_file.hpp"
-#include "eval_data.hpp"
 #include "run_files.hpp"
 
 namespace mlp::cli {
@@ -84,8 +84,10 @@ int run_ensemble(const EnsembleArgs& args) {
     SavedModel saved = load_model(path);
     if (!saved.model->compiled()) throw Error(path + ": the model was saved without compile settings (no loss)");
     if (saved.model->num_inputs() != 1 || saved.model->num_outputs() != 1) {
-      throw Error(fmt::format("{}: has {} inputs and {} outputs; an ensemble member takes one input and gives one "
-                              "output", path, saved.model->num_inputs(), saved.model->num_outputs()));
+      throw Error(
+          fmt::format("{}: has {} inputs and {} outputs; an ensemble member takes one input and gives one "
+                      "output",
+                      path, saved.model->num_inputs(), saved.model->num_outputs()));
     }
     models.push_back(std::move(saved.model));
     extras.push_back(std::move(saved.extra));
@@ -97,9 +99,10 @@ int run_ensemble(const EnsembleArgs& args) {
   for (std::size_t i = 1; i < extras.size(); ++i) {
     for (const char* key : {"input", "labels", "preprocessing"}) {
       if (extras[i].value(key, nlohmann::json()) != extras[0].value(key, nlohmann::json())) {
-        throw Error(fmt::format("{}: its \"{}\" metadata differs from {}'s; the members of an ensemble must be "
-                                "trained on data read and preprocessed the same way",
-                                args.models[i], key, args.models[0]));
+        throw Error(
+            fmt::format("{}: its \"{}\" metadata differs from {}'s; the members of an ensemble must be "
+                        "trained on data read and preprocessed the same way",
+                        args.models[i], key, args.models[0]));
       }
     }
   }
@@ -120,14 +123,17 @@ int run_ensemble(const EnsembleArgs& args) {
     const double loss = logs.count("loss") ? logs.at("loss") : std::nan("");
     const double accuracy = logs.count("accuracy") ? logs.at("accuracy") : std::nan("");
     table += fmt::format("{:<{}}  {:>8}  {:>8}\n", args.models[i], width, cell(loss), cell(accuracy));
-    members.push_back({{"path", args.models[i]}, {"weight", ensemble.weights()[i]}, {"loss", json_number(loss)},
+    members.push_back({{"path", args.models[i]},
+                       {"weight", ensemble.weights()[i]},
+                       {"loss", json_number(loss)},
                        {"accuracy", json_number(accuracy)}});
   }
   const EnsembleScores scores = ensemble.evaluate(data.x.view(), data.y);
   table += fmt::format("{:<{}}  {:>8}  {:>8}\n", ensemble_label, width, cell(scores.loss), cell(scores.accuracy));
   fmt::print("{} samples of {}\n{}", data.x.rows(), args.data, table);
   if (!args.out.empty()) {
-    const nlohmann::json ensemble_json = {{"loss", json_number(scores.loss)}, {"accuracy", json_number(scores.accuracy)}};
+    const nlohmann::json ensemble_json = {{"loss", json_number(scores.loss)},
+                                          {"accuracy", json_number(scores.accuracy)}};
     const nlohmann::json out = {{"data", args.data},
                                 {"samples", data.x.rows()},
                                 {"voting", args.voting},
@@ -146,8 +152,8 @@ void add_ensemble_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner
   CLI::App* command =
       app.add_subcommand("ensemble", "Evaluate saved models and their voting ensemble on labelled data");
   command->add_option("models", args->models, "Two or more model files (RUN_DIR/model.safetensors)")->required();
-  command->add_option("--data", args->data,
-                      "mnist or fashion-mnist (their test split), an IDX image file, or a CSV file")
+  command
+      ->add_option("--data", args->data, "mnist or fashion-mnist (their test split), an IDX image file, or a CSV file")
       ->required();
   command->add_option("--labels", args->labels, "IDX labels for an IDX image file");
   command->add_option("--voting", args->voting, "soft: average the probabilities; hard: majority of the classes")

@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <fstream>
 
-#include "mlp/data/datasets.hpp"
-#include "mlp/error.hpp"
-#include "mlp/io/idx.hpp"
-#include "mlp/io/image.hpp"
 #include "labels.hpp"
 #include "mlp/config.hpp"
+#include "mlp/data/datasets.hpp"
+#include "mlp/error.hpp"
 #include "mlp/io/csv.hpp"
+#include "mlp/io/idx.hpp"
+#include "mlp/io/image.hpp"
 #include "run_config.hpp"
 
 namespace mlp::cli {
@@ -30,7 +30,6 @@ bool starts_with_bytes(const std::string& path, std::initializer_list<unsigned c
 bool is_idx_or_gz(const std::string& path) {
   return starts_with_bytes(path, {0x00, 0x00, 0x08}) || starts_with_bytes(path, {0x1f, 0x8b});
 }
-
 
 // The header fields of a CSV file (split on the delimiter, quotes stripped): enough to tell whether
 // the target columns are present.
@@ -53,14 +52,13 @@ std::vector<std::string> csv_header(const std::string& path, char delimiter) {
   return fields;
 }
 
-EvalData load_images(const nlohmann::json& input, const std::vector<std::string>& sources, const std::string& labels_path,
-                     std::size_t classes) {
+EvalData load_images(const nlohmann::json& input, const std::vector<std::string>& sources,
+                     const std::string& labels_path, std::size_t classes) {
   const auto shape = input.at("shape").get<Shape>();
   EvalData out;
   if (sources.size() == 1 && input.contains("dataset") && sources[0] == input.at("dataset").get<std::string>()) {
-    ImageDataset ds = load_dataset(sources[0], {.report = [](const std::string& line) {
-                                     fmt::print(stderr, "{}\n", line);
-                                   }});
+    ImageDataset ds =
+        load_dataset(sources[0], {.report = [](const std::string& line) { fmt::print(stderr, "{}\n", line); }});
     out.x.bytes = std::move(ds.x_test);
     out.y = std::move(ds.y_test);
   } else if (sources.size() == 1 && is_idx_or_gz(sources[0])) {
@@ -78,7 +76,8 @@ EvalData load_images(const nlohmann::json& input, const std::vector<std::string>
   } else {
     if (!labels_path.empty()) throw Error("--labels goes with an IDX image file, not with PNG/JPEG images");
     if (shape.size() != 2 || shape[0] != shape[1]) {
-      throw Error("the model takes inputs of shape " + format_shape(shape) + "; PNG/JPEG input needs a square image model");
+      throw Error("the model takes inputs of shape " + format_shape(shape) +
+                  "; PNG/JPEG input needs a square image model");
     }
     const std::string style_name = input.value("image_style", "mnist_digit");
     ImageStyle style = ImageStyle::kMnistDigit;
@@ -110,14 +109,14 @@ EvalData load_csv(const nlohmann::json& input, const std::vector<std::string>& s
     throw Error("the model file names an unknown task '" + input.at("task").get<std::string>() + "'");
   }
   options.task = task == Task::kRegression ? CsvOptions::Task::kRegression : CsvOptions::Task::kClassification;
-  options.impute = input.at("impute").get<std::string>() == "none" ? CsvOptions::Impute::kNone
-                                                                    : CsvOptions::Impute::kMean;
+  options.impute =
+      input.at("impute").get<std::string>() == "none" ? CsvOptions::Impute::kNone : CsvOptions::Impute::kMean;
   options.encoding = csv_encoding_from_json(input.at("encoding"), "the model file");
   const auto targets = input.at("targets").get<std::vector<std::string>>();
   const auto header = csv_header(path, options.delimiter);
   const bool has_targets = options.header && std::all_of(targets.begin(), targets.end(), [&](const std::string& t) {
-    return std::find(header.begin(), header.end(), t) != header.end();
-  });
+                             return std::find(header.begin(), header.end(), t) != header.end();
+                           });
   if (has_targets) options.targets = targets;
   CsvDataset data = read_csv(path, options);
   EvalData out;
@@ -145,8 +144,9 @@ EvalData load_csv(const nlohmann::json& input, const std::vector<std::string>& s
 EvalData load_eval_data(const nlohmann::json& extra, const std::vector<std::string>& sources,
                         const std::string& labels_path) {
   if (!extra.contains("input") || !extra.contains("labels") || !extra.contains("preprocessing")) {
-    throw Error("the model file does not say how its data was read (it was not saved by `mlp train`); "
-                "use the C++ API to feed it");
+    throw Error(
+        "the model file does not say how its data was read (it was not saved by `mlp train`); "
+        "use the C++ API to feed it");
   }
   const nlohmann::json& input = extra.at("input");
   const LabelInfo labels = LabelInfo::from_json(extra.at("labels"), "the model file");
@@ -157,7 +157,8 @@ EvalData load_eval_data(const nlohmann::json& extra, const std::vector<std::stri
     // Multilabel image models were trained on class labels turned into label columns.
     const std::size_t classes = input.contains("multilabel") ? 0 : class_names.size();
     out = load_images(input, sources, labels_path, classes == 0 ? 256 : classes);
-    if (input.contains("multilabel") && out.y.cols() > 0) out.y = to_multilabel(out.y, input.at("multilabel").get<std::map<std::string, std::vector<std::size_t>>>());
+    if (input.contains("multilabel") && out.y.cols() > 0)
+      out.y = to_multilabel(out.y, input.at("multilabel").get<std::map<std::string, std::vector<std::size_t>>>());
   } else if (kind == "csv") {
     if (!labels_path.empty()) throw Error("--labels goes with IDX images; a CSV file holds its own target columns");
     out = load_csv(input, sources);

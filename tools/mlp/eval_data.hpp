@@ -13,9 +13,9 @@ namespace mlp::cli {
 
 struct EvalData {
   InputData x;
-  Matrix y;  // y empty (0 columns) when the input has no labels
+  Matrix y;                                             // y empty (0 columns) when the input has no labels
   std::vector<std::vector<std::size_t>> input_columns;  // as LoadedData::input_columns
-  std::vector<std::string> sample_names;  // one per row: "image.png", "line 12", "index 5"
+  std::vector<std::string> sample_names;                // one per row: "image.png", "line 12", "index 5"
 };
 
 /// `sources`: a built-in data set name (its test split), a CSV file, an IDX image file (with

@@ -53,8 +53,9 @@ void write_onnx(SavedModel& saved, const ExportArgs& args) {
              saved.model->num_inputs() == 1 ? "" : "s", saved.model->num_outputs(),
              saved.model->num_outputs() == 1 ? "" : "s");
   if (had_preprocessing) {
-    fmt::print("{}\n", args.no_preprocessing ? "the graph leaves the model file's preprocessing to the caller (docs/interop.md)"
-                                             : "the graph applies the model file's preprocessing: feed it raw values");
+    fmt::print("{}\n", args.no_preprocessing
+                           ? "the graph leaves the model file's preprocessing to the caller (docs/interop.md)"
+                           : "the graph applies the model file's preprocessing: feed it raw values");
   }
 }
 
@@ -66,7 +67,8 @@ void write_keras_format(SavedModel& saved, const ExportArgs& args, KerasFormat f
   } catch (const Error& e) {
     throw Error(args.model + ": " + e.what());
   }
-  fmt::print("wrote {} ({})\n", args.out, format == KerasFormat::kKeras ? "Keras 3 .keras zip" : "Keras HDF5 full model");
+  fmt::print("wrote {} ({})\n", args.out,
+             format == KerasFormat::kKeras ? "Keras 3 .keras zip" : "Keras HDF5 full model");
   if (saved.extra.contains("preprocessing")) {
     fmt::print("Keras files carry no preprocessing: apply the model file's (divide_by, standardize) to the inputs\n");
   }

@@ -33,7 +33,8 @@ int run_import(const ImportArgs& args) {
   std::size_t params = 0;
   for (const auto& l : k.model->layers()) params += l->count_params();
   fmt::print("read {} ({}, Keras {}): {} layers, {} parameters\nwrote {}\n", args.file, k.layout,
-             k.keras_version.empty() ? "version not stated" : k.keras_version, k.model->layers().size(), params, args.out);
+             k.keras_version.empty() ? "version not stated" : k.keras_version, k.model->layers().size(), params,
+             args.out);
   return kExitOk;
 }
 
@@ -41,8 +42,8 @@ int run_import(const ImportArgs& args) {
 
 void add_import_keras_command(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& runners) {
   auto args = std::make_shared<ImportArgs>();
-  CLI::App* command = app.add_subcommand(
-      "import-keras", "Read a Keras model (.keras, legacy .h5, .weights.h5) into an mlp model file");
+  CLI::App* command =
+      app.add_subcommand("import-keras", "Read a Keras model (.keras, legacy .h5, .weights.h5) into an mlp model file");
   command->add_option("file", args->file, "The Keras file")->required();
   command->add_option("--architecture", args->architecture,
                       "For a weights-only file: model.to_json() output, a config.json, a .keras file or an mlp model");

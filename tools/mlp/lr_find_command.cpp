@@ -74,7 +74,8 @@ int run_lr_find(const LrFindArgs& args) {
 
   if (config.functional) {
     // find_learning_rate trains on one x and one y.
-    throw Error(doc.source.locate("model.inputs") + "model.inputs: lr-find takes a Sequential model; this config's "
+    throw Error(doc.source.locate("model.inputs") +
+                "model.inputs: lr-find takes a Sequential model; this config's "
                 "model is a graph (use mlp train, with a learning rate found on a Sequential of the same data)");
   }
   auto model = sequential_from_config(ConfigObject(config.model, "model", &doc.source));
@@ -88,13 +89,15 @@ int run_lr_find(const LrFindArgs& args) {
   if (ec) throw Error(run_dir + ": cannot create the run directory (" + ec.message() + ")");
 
   fmt::print("{}\n", data.description);
-  fmt::print("Learning-rate range test: {} to {:g} over at most {} batches of {}\n", args.start, args.end,
-             args.steps, config.fit.batch_size);
+  fmt::print("Learning-rate range test: {} to {:g} over at most {} batches of {}\n", args.start, args.end, args.steps,
+             config.fit.batch_size);
   std::cout.flush();
-  const LrFinderResult result = find_learning_rate(
-      *model, data.x_train.view(), data.y_train,
-      {.start_lr = args.start, .end_lr = args.end, .steps = args.steps, .batch_size = config.fit.batch_size,
-       .seed = config.fit.seed});
+  const LrFinderResult result = find_learning_rate(*model, data.x_train.view(), data.y_train,
+                                                   {.start_lr = args.start,
+                                                    .end_lr = args.end,
+                                                    .steps = args.steps,
+                                                    .batch_size = config.fit.batch_size,
+                                                    .seed = config.fit.seed});
 
   write_text((fs::path(run_dir) / "lr_find.csv").string(), lr_find_csv(result));
   const std::string label = fmt::format("suggested {:.1e}", result.suggested_lr);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The `mlp` command line: data, train, lr-find, evaluate, predict, summary, ensemble, plot-model, export, sweep. Each subcommand lives in its own
-// file and registers itself through commands.hpp. Exit codes: 0 success, 1 an error in the input
-// (the message names the file, line, key or layer), 2 a bad command line.
-#include <CLI/CLI.hpp>
+// The `mlp` command line: data, train, lr-find, evaluate, predict, summary, ensemble, plot-model, export, sweep. Each
+// subcommand lives in its own file and registers itself through commands.hpp. Exit codes: 0 success, 1 an error in the
+// input (the message names the file, line, key or layer), 2 a bad command line.
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -28,8 +28,9 @@ int main(int argc, char** argv) {
   CLI::App app{"mlp: build, train, evaluate and ship multilayer perceptrons"};
   app.set_version_flag("--version", fmt::format("mlp {} (GEMM: {})", MLP_VERSION, mlp::gemm_backend()));
   app.require_subcommand(0, 1);
-  app.footer("Exit codes: 0 success, 1 bad input (the message names the file, line, key or layer), "
-             "2 bad command line.\nDocs: docs/guide.md (C++), docs/cli.md, docs/config.md.");
+  app.footer(
+      "Exit codes: 0 success, 1 bad input (the message names the file, line, key or layer), "
+      "2 bad command line.\nDocs: docs/guide.md (C++), docs/cli.md, docs/config.md.");
 
   std::vector<std::pair<CLI::App*, mlp::cli::Runner>> runners;
   mlp::cli::add_data_commands(app, runners);

@@ -32,10 +32,10 @@ void check_classes_fit_model(const TrainConfig& config, const LoadedData& data, 
     if (outputs == needed) continue;
     const std::string file = !config.data.train_labels.empty() ? config.data.train_labels : config.data.train;
     const std::string source =
-      file.empty() ? config.data.dataset : (fs::path(config.base_dir) / file).lexically_normal().string();
+        file.empty() ? config.data.dataset : (fs::path(config.base_dir) / file).lexically_normal().string();
     throw Error(fmt::format("{}: the labels have {} classes{}, but the model's output {} has {} unit{}; {}", source,
-                            classes, binary ? " (binary: one sigmoid unit)" : "", format_shape(shape),
-                            outputs, outputs == 1 ? "" : "s",
+                            classes, binary ? " (binary: one sigmoid unit)" : "", format_shape(shape), outputs,
+                            outputs == 1 ? "" : "s",
                             classes > outputs ? "a label the model cannot predict (out of range)"
                                               : "set the last layer's units to the class count"));
   }

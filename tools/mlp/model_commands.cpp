@@ -10,14 +10,14 @@
 #include <system_error>
 
 #include "commands.hpp"
+#include "eval_data.hpp"
+#include "labels.hpp"
 #include "mlp/error.hpp"
 #include "mlp/metrics/confusion_matrix.hpp"
 #include "mlp/model_file.hpp"
 #include "mlp/models/reference.hpp"
 #include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
-#include "eval_data.hpp"
-#include "labels.hpp"
 #include "model_assembly.hpp"
 #include "run_config.hpp"
 #include "run_files.hpp"
@@ -67,8 +67,7 @@ void write_evaluation_plots(const ModelArgs& args, SavedModel& saved, const Eval
     const metrics::ConfusionMatrix matrix =
         metrics::confusion_matrix(pred, data.y, names.size() >= model_classes ? names.size() : 0);
     const std::string path = (std::filesystem::path(args.plots) / "confusion_matrix.png").string();
-    plot_confusion_matrix(path, matrix, names.size() == matrix.classes() ? names : std::vector<std::string>{},
-                          title);
+    plot_confusion_matrix(path, matrix, names.size() == matrix.classes() ? names : std::vector<std::string>{}, title);
     fmt::print("wrote {}\n", path);
   } else if (labels.task == Task::kRegression) {
     const Preprocessing preprocessing =
@@ -102,8 +101,8 @@ struct OutputCells {
   std::vector<std::string> cells, text;  // per sample: ",v1,v2" and "v1, v2"
 };
 
-OutputCells output_cells(const std::string& output, Matrix& pred, const nlohmann::json& extra,
-                         const LabelInfo& labels, const Preprocessing& preprocessing) {
+OutputCells output_cells(const std::string& output, Matrix& pred, const nlohmann::json& extra, const LabelInfo& labels,
+                         const Preprocessing& preprocessing) {
   const Task task = labels.task;
   const std::vector<std::string>& names = labels.class_names;
   const auto targets = extra.at("input").value("targets", std::vector<std::string>{});
@@ -123,8 +122,9 @@ OutputCells output_cells(const std::string& output, Matrix& pred, const nlohmann
     const Scalar* p = pred.row(r);
     std::string cells, text;
     if (one_class) {
-      const std::size_t c = labels.format == LabelFormat::kBinary ? (p[0] >= 0.5 ? 1 : 0)
-                                               : static_cast<std::size_t>(std::max_element(p, p + pred.cols()) - p);
+      const std::size_t c = labels.format == LabelFormat::kBinary
+                                ? (p[0] >= 0.5 ? 1 : 0)
+                                : static_cast<std::size_t>(std::max_element(p, p + pred.cols()) - p);
       const std::string name = c < names.size() ? names[c] : std::to_string(c);
       cells = ",\"" + name + "\"";
       text = name;
@@ -249,7 +249,8 @@ int run_predict(const ModelArgs& args) {
   } else {
     const auto targets = saved.extra.at("input").value("targets", std::vector<std::string>{});
     csv = "sample";
-    for (std::size_t c = 0; c < pred.cols(); ++c) csv += ",\"" + (c < targets.size() ? targets[c] : std::to_string(c)) + "\"";
+    for (std::size_t c = 0; c < pred.cols(); ++c)
+      csv += ",\"" + (c < targets.size() ? targets[c] : std::to_string(c)) + "\"";
     csv += "\n";
     for (std::size_t r = 0; r < pred.rows(); ++r) {
       std::string values;
@@ -317,8 +318,9 @@ void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>
   auto eval_args = std::make_shared<ModelArgs>();
   CLI::App* evaluate = app.add_subcommand("evaluate", "Loss and metrics of a saved model on labelled data");
   evaluate->add_option("model", eval_args->model, "A model file (RUN_DIR/model.safetensors)")->required();
-  evaluate->add_option("data", eval_args->inputs,
-                       "mnist or fashion-mnist (their test split), an IDX image file, or a CSV file")
+  evaluate
+      ->add_option("data", eval_args->inputs,
+                   "mnist or fashion-mnist (their test split), an IDX image file, or a CSV file")
       ->required()
       ->expected(1);
   evaluate->add_option("--labels", eval_args->labels, "IDX labels for an IDX image file");
@@ -333,8 +335,9 @@ void add_model_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>
   auto predict_args = std::make_shared<ModelArgs>();
   CLI::App* predict = app.add_subcommand("predict", "Predictions of a saved model: class, probability and top-k");
   predict->add_option("model", predict_args->model, "A model file (RUN_DIR/model.safetensors)")->required();
-  predict->add_option("inputs", predict_args->inputs,
-                      "PNG/JPEG images (made 28x28 grayscale as the data set was), an IDX image file, a CSV file")
+  predict
+      ->add_option("inputs", predict_args->inputs,
+                   "PNG/JPEG images (made 28x28 grayscale as the data set was), an IDX image file, a CSV file")
       ->required();
   predict->add_option("--top", predict_args->top, "How many classes to list per sample")->capture_default_str();
   predict->add_option("--out", predict_args->out, "Write the predictions as CSV instead of printing them");

@@ -34,8 +34,9 @@ void parse_data(ConfigObject d, DataConfig& data) {
   data.test = d.get_string("test", "");
   const int sources = int(!data.dataset.empty()) + int(!data.train_images.empty()) + int(!data.train.empty());
   if (sources != 1) {
-    throw d.error("give exactly one of dataset = \"mnist\" | \"fashion-mnist\", train_images (IDX files) or "
-                  "train (a CSV file)");
+    throw d.error(
+        "give exactly one of dataset = \"mnist\" | \"fashion-mnist\", train_images (IDX files) or "
+        "train (a CSV file)");
   }
   if (!data.dataset.empty()) {
     const auto names = dataset_names();
@@ -47,8 +48,7 @@ void parse_data(ConfigObject d, DataConfig& data) {
     throw d.error("train_labels", "required with train_images (the IDX labels file)");
   }
   if (!data.test_images.empty() != !data.test_labels.empty()) {
-    throw d.error(data.test_images.empty() ? "test_images" : "test_labels",
-                  "test_images and test_labels go together");
+    throw d.error(data.test_images.empty() ? "test_images" : "test_labels", "test_images and test_labels go together");
   }
   const std::string task = d.get_string("task", data.train.empty() ? "classification" : "");
   if (!parse_task(task, data.task)) {
@@ -83,7 +83,8 @@ void parse_data(ConfigObject d, DataConfig& data) {
   if (!data.train.empty() && data.task == Task::kClassification && data.csv.targets.size() != 1) {
     throw d.error("targets", "classification takes one target column; use task = \"multilabel\" for several");
   }
-  if (data.train.empty() && (!data.csv.targets.empty() || !data.csv.features.empty() || !data.csv.categorical.empty())) {
+  if (data.train.empty() &&
+      (!data.csv.targets.empty() || !data.csv.features.empty() || !data.csv.categorical.empty())) {
     throw d.error("target", "target, features and categorical are settings of CSV data (train = \"file.csv\")");
   }
   data.test_split = d.get_double("test_split", 0);
@@ -107,7 +108,8 @@ void parse_data(ConfigObject d, DataConfig& data) {
     if (data.multilabel.empty()) throw d.error("multilabel", "needs at least one label");
     if (data.task != Task::kMultilabel) throw d.error("task", "must be \"multilabel\" with a multilabel table");
   }
-  const std::string style = d.get_string("image_style", data.dataset == "fashion-mnist" ? "fashion_item" : "mnist_digit");
+  const std::string style =
+      d.get_string("image_style", data.dataset == "fashion-mnist" ? "fashion_item" : "mnist_digit");
   if (!parse_image_style(style, data.image_style)) {
     throw d.error("image_style", "expected mnist_digit, fashion_item or resize, got \"" + style + "\"");
   }
@@ -166,10 +168,12 @@ void parse_model_inputs(const ConfigDocument& doc, TrainConfig& config) {
     input.columns_where = doc.source.locate(columns_path) + columns_path + ": ";
     input.shape_where = doc.source.locate(shape_path) + shape_path + ": ";
     if (!csv && in.has("columns")) {
-      throw in.error("columns", "names CSV columns; image data has none (a model with one input takes the images whole)");
+      throw in.error("columns",
+                     "names CSV columns; image data has none (a model with one input takes the images whole)");
     }
     if (csv && inputs.size() > 1 && input.columns.empty()) {
-      throw in.error("columns", "required with several inputs: the CSV columns feeding this input, e.g. [\"a\", \"b\"]");
+      throw in.error("columns",
+                     "required with several inputs: the CSV columns feeding this input, e.g. [\"a\", \"b\"]");
     }
     for (std::size_t i = 0; i < input.columns.size(); ++i) {
       if (std::find(input.columns.begin(), input.columns.begin() + static_cast<std::ptrdiff_t>(i), input.columns[i]) !=
@@ -180,8 +184,9 @@ void parse_model_inputs(const ConfigDocument& doc, TrainConfig& config) {
     config.inputs.push_back(std::move(input));
   }
   if (!csv && inputs.size() > 1) {
-    throw model.error("inputs", "a model with several inputs needs CSV data, whose named columns feed each input; "
-                                "image data feeds one input");
+    throw model.error("inputs",
+                      "a model with several inputs needs CSV data, whose named columns feed each input; "
+                      "image data feeds one input");
   }
 }
 

@@ -13,23 +13,23 @@
 #include <vector>
 
 #include "labels.hpp"
-#include "mlp/io/toml.hpp"
 #include "mlp/io/csv.hpp"
 #include "mlp/io/image.hpp"
+#include "mlp/io/toml.hpp"
 
 namespace mlp::cli {
 
 struct DataConfig {
-  std::string dataset;                              // built-in: "mnist", "fashion-mnist"
+  std::string dataset;                                               // built-in: "mnist", "fashion-mnist"
   std::string train_images, train_labels, test_images, test_labels;  // IDX files
-  std::string train, test;                          // CSV files
+  std::string train, test;                                           // CSV files
   CsvOptions csv;
   Task task = Task::kClassification;
-  double test_split = 0;                            // CSV without a test file
+  double test_split = 0;  // CSV without a test file
   std::uint64_t split_seed = 42;
-  std::size_t train_samples = 0, test_samples = 0;  // 0: all; else the first N
+  std::size_t train_samples = 0, test_samples = 0;             // 0: all; else the first N
   std::map<std::string, std::vector<std::size_t>> multilabel;  // label name → classes counted as 1
-  ImageStyle image_style = ImageStyle::kMnistDigit;  // how a PNG/JPEG becomes a sample
+  ImageStyle image_style = ImageStyle::kMnistDigit;            // how a PNG/JPEG becomes a sample
 };
 
 struct PreprocessConfig {
@@ -62,13 +62,13 @@ struct ModelInputConfig {
 struct TrainConfig {
   DataConfig data;
   PreprocessConfig preprocess;
-  nlohmann::json model;    // for model_from_config, with the seed filled in (and, for a graph, input shapes)
+  nlohmann::json model;     // for model_from_config, with the seed filled in (and, for a graph, input shapes)
   bool functional = false;  // [model] is a graph ([[model.inputs]], Keras' functional API)
   std::vector<ModelInputConfig> inputs;  // functional: one per [[model.inputs]], in order
-  nlohmann::json compile;  // for compile_options_from_config
+  nlohmann::json compile;                // for compile_options_from_config
   FitConfig fit;
   nlohmann::json callbacks;  // the [[callbacks]] array (null when absent), see callbacks_config.hpp
-  std::string base_dir;    // relative data paths are relative to the config file's directory
+  std::string base_dir;      // relative data paths are relative to the config file's directory
   // [model] init_from = "model.keras" (or `mlp train --init-from`): the model, architecture and
   // weights, comes from this file (a Keras file, load_keras, or an mlp model file) instead of
   // [[model.layers]]; init_architecture for a weights-only Keras file.

@@ -36,9 +36,9 @@ struct Axis {
 /// One configuration of the sweep: its name, its directory name and the overrides that make it.
 struct Configuration {
   std::string name, dir;
-  std::string row;                                           // the row's name (rows file), else empty
+  std::string row;                                            // the row's name (rows file), else empty
   std::vector<std::pair<std::string, std::string>> settings;  // grid key → value text
-  std::vector<std::string> overrides;                        // key=value, applied after --set
+  std::vector<std::string> overrides;                         // key=value, applied after --set
 };
 
 struct PlannedRun {

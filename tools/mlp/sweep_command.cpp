@@ -118,10 +118,12 @@ int run_sweep(SweepArgs args) {
       runs.push_back(std::move(r));
     }
   }
-  const auto done = static_cast<std::size_t>(std::count_if(runs.begin(), runs.end(), [](const auto& r) { return r.finished; }));
-  fmt::print("Sweep of {}: {} configurations × {} seeds = {} runs ({} finished before), {} at a time, {} threads "
-             "each ({} cores); output in {}\n",
-             args.config, configs.size(), seeds.size(), runs.size(), done, jobs, threads, cores, args.out);
+  const auto done =
+      static_cast<std::size_t>(std::count_if(runs.begin(), runs.end(), [](const auto& r) { return r.finished; }));
+  fmt::print(
+      "Sweep of {}: {} configurations × {} seeds = {} runs ({} finished before), {} at a time, {} threads "
+      "each ({} cores); output in {}\n",
+      args.config, configs.size(), seeds.size(), runs.size(), done, jobs, threads, cores, args.out);
 
   const std::string exe = fs::read_symlink("/proc/self/exe").string();
   const std::string config_abs = fs::absolute(args.config).string();
@@ -160,10 +162,11 @@ int run_sweep(SweepArgs args) {
     }
   }
   g_sweep_interrupted = 0;
-  struct sigaction action {}, previous {};
+  struct sigaction action {
+  }, previous{};
   action.sa_handler = on_sweep_interrupt;
   sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_ONSTACK;  // on main()'s SignalStack (include/mlp/signal_stack.hpp)
+  action.sa_flags = SA_ONSTACK;           // on main()'s SignalStack (include/mlp/signal_stack.hpp)
   sigaction(SIGINT, &action, &previous);  // no SA_RESTART: waitpid returns on Ctrl-C
 
   std::vector<std::size_t> pending;
@@ -205,8 +208,10 @@ int run_sweep(SweepArgs args) {
     running.erase(it);
     const std::string label = configs[r.config].name + " seed " + std::to_string(r.seed);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-      const nlohmann::json marker = {{"configuration", configs[r.config].name}, {"seed", r.seed},
-                                     {"overrides", configs[r.config].overrides}, {"wall_seconds", seconds}};
+      const nlohmann::json marker = {{"configuration", configs[r.config].name},
+                                     {"seed", r.seed},
+                                     {"overrides", configs[r.config].overrides},
+                                     {"wall_seconds", seconds}};
       write_text((fs::path(r.dir) / kCompletedFile).string(), marker.dump(2) + "\n");
       runs[index].finished = true;
       fmt::print("        done   {} ({:.1f} s)\n", label, seconds);

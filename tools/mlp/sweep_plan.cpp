@@ -2,10 +2,11 @@
 // mlp sweep's plan (sweep.hpp): --grid axes, --rows files and --seeds read strictly, the
 // configurations (rows × grid product, or --random draws) named and given directories, each checked
 // as `mlp train` would check it.
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
-#include <fmt/core.h>
 #include <random>
 #include <set>
 #include <sstream>

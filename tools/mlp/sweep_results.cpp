@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // mlp sweep's results (sweep.hpp): per configuration the mean and spread over its finished seeds,
 // written as OUT/results.md, OUT/results.csv (mlp::csv_field) and OUT/results.png (gnuplot).
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fmt/core.h>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -104,8 +105,8 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
   md += "|\n";
   csv += "\n";
 
-  const std::string plot_metric = test_keys.count("accuracy") ? "accuracy"
-                                  : !test_keys.empty()        ? *test_keys.begin()
+  const std::string plot_metric = test_keys.count("accuracy")    ? "accuracy"
+                                  : !test_keys.empty()           ? *test_keys.begin()
                                   : train_keys.count("accuracy") ? "accuracy"
                                                                  : "loss";
   // The plot: per configuration, the mean over seeds with the spread as an error bar (train, test).
@@ -119,7 +120,8 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
     md += fmt::format("| {} | {}", shown, md_cell(c.row.empty() ? c.name : c.row));
     csv += fmt::format("{},{}", shown, csv_field(c.row.empty() ? c.name : c.row));
     for (const Axis& a : axes) {
-      const auto it = std::find_if(c.settings.begin(), c.settings.end(), [&](const auto& s) { return s.first == a.key; });
+      const auto it =
+          std::find_if(c.settings.begin(), c.settings.end(), [&](const auto& s) { return s.first == a.key; });
       const std::string value = it == c.settings.end() ? "" : it->second;
       md += " | " + md_cell(value);
       csv += ',';
@@ -139,10 +141,12 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
       }
       const Stat s = stat_of(it->second);
       const bool seconds = col == "seconds", epochs = col == "epochs";
-      const std::string mean = seconds ? fmt::format("{:.1f}", s.mean) : epochs ? fmt::format("{:g}", s.mean)
-                                                                                : fmt::format("{:.4f}", s.mean);
-      const std::string spread = seconds ? fmt::format("{:.1f}", s.spread) : epochs ? fmt::format("{:g}", s.spread)
-                                                                                    : fmt::format("{:.4f}", s.spread);
+      const std::string mean = seconds  ? fmt::format("{:.1f}", s.mean)
+                               : epochs ? fmt::format("{:g}", s.mean)
+                                        : fmt::format("{:.4f}", s.mean);
+      const std::string spread = seconds  ? fmt::format("{:.1f}", s.spread)
+                                 : epochs ? fmt::format("{:g}", s.spread)
+                                          : fmt::format("{:.4f}", s.spread);
       md += " | " + (s.n > 1 ? mean + " ± " + spread : mean);
       csv += fmt::format(",{:.9g},{:.9g}", s.mean, s.spread);
     }
@@ -155,8 +159,9 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
       *points += fmt::format("{} {} {}\n", shown, gnuplot_number(st.mean), gnuplot_number(st.spread));
     }
   }
-  md += "\nMean ± spread (the sample standard deviation) over the finished seeds; train values are the last "
-        "epoch's, test values from the test set after training.\n";
+  md +=
+      "\nMean ± spread (the sample standard deviation) over the finished seeds; train values are the last "
+      "epoch's, test values from the test set after training.\n";
   const fs::path out(args.out);
   write_text((out / "results.md").string(), md);
   write_text((out / "results.csv").string(), csv);
@@ -172,11 +177,13 @@ void write_results(const SweepArgs& args, const std::vector<Configuration>& conf
   plot.add("set grid ytics");
   plot.add("set key outside bottom center horizontal");
   std::string command = "plot ";
-  for (auto [points, name, offset] : {std::tuple{&train_points, "train", -0.1}, std::tuple{&test_points, "test", 0.1}}) {
+  for (auto [points, name, offset] :
+       {std::tuple{&train_points, "train", -0.1}, std::tuple{&test_points, "test", 0.1}}) {
     if (points->empty()) continue;
     const std::string data = plot.add_data(*points);
-    command += fmt::format("{}{} using ($1+{}):2:3 with yerrorbars pointtype 7 title {}", command == "plot " ? "" : ", ",
-                           data, offset, gnuplot_quote(std::string(name) + " " + plot_metric));
+    command +=
+        fmt::format("{}{} using ($1+{}):2:3 with yerrorbars pointtype 7 title {}", command == "plot " ? "" : ", ", data,
+                    offset, gnuplot_quote(std::string(name) + " " + plot_metric));
   }
   plot.add(command);
   try {

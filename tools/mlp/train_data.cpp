@@ -37,7 +37,6 @@ void keep_first(InputData& x, Matrix& y, std::size_t n) {
   y = to_matrix(InputView(y).row_range(0, n));
 }
 
-
 // Images + labels from IDX files; classes = max label + 1 unless given.
 void read_idx_pair(const std::string& images_path, const std::string& labels_path, InputData& x, Matrix& y,
                    Shape& shape, std::size_t& classes) {
@@ -72,11 +71,11 @@ std::vector<std::vector<std::size_t>> resolve_input_columns(const TrainConfig& c
       if (columns.size() > before) continue;
       const auto& targets = config.data.csv.targets;
       if (std::find(targets.begin(), targets.end(), name) != targets.end()) {
-        throw Error(input.columns_where + "'" + name + "' is the target column; an input takes feature columns: " +
-                    join(train.encoding.features));
+        throw Error(input.columns_where + "'" + name +
+                    "' is the target column; an input takes feature columns: " + join(train.encoding.features));
       }
-      throw Error(input.columns_where + "no column '" + name + "' in " + train_path + "; its feature columns: " +
-                  join(train.encoding.features));
+      throw Error(input.columns_where + "no column '" + name + "' in " + train_path +
+                  "; its feature columns: " + join(train.encoding.features));
     }
     out.push_back(std::move(columns));
   }
@@ -100,9 +99,8 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
   std::vector<std::string> class_names;
   bool images = true;
   if (!d.dataset.empty()) {
-    ImageDataset ds = load_dataset(d.dataset, {.report = [](const std::string& line) {
-                                     fmt::print(stderr, "{}\n", line);
-                                   }});
+    ImageDataset ds =
+        load_dataset(d.dataset, {.report = [](const std::string& line) { fmt::print(stderr, "{}\n", line); }});
     out.x_train.bytes = std::move(ds.x_train);
     out.x_test.bytes = std::move(ds.x_test);
     out.x_train.is_bytes = out.x_test.is_bytes = true;
@@ -229,12 +227,13 @@ LoadedData load_training_data(const TrainConfig& config, const std::string& loss
     inputs += fmt::format("{} {} {}", i == 0 ? " for inputs" : ",", config.inputs[i].name,
                           format_shape({out.input_columns[i].size()}));
   }
-  out.description = fmt::format("{}: {} training samples, {} test samples, {}, {}",
-                                !d.dataset.empty() ? d.dataset : (!d.train.empty() ? d.train : d.train_images),
-                                out.x_train.rows(), out.x_test.rows(), inputs,
-                                task == Task::kRegression ? fmt::format("{} target(s)", out.y_train.cols())
-                                                          : fmt::format("{} {}", class_names.size(),
-                                                                        task == Task::kMultilabel ? "labels" : "classes"));
+  out.description =
+      fmt::format("{}: {} training samples, {} test samples, {}, {}",
+                  !d.dataset.empty() ? d.dataset : (!d.train.empty() ? d.train : d.train_images), out.x_train.rows(),
+                  out.x_test.rows(), inputs,
+                  task == Task::kRegression
+                      ? fmt::format("{} target(s)", out.y_train.cols())
+                      : fmt::format("{} {}", class_names.size(), task == Task::kMultilabel ? "labels" : "classes"));
   return out;
 }
 

@@ -76,9 +76,10 @@ int threads_per_process() {
 }
 
 nlohmann::json resolved_fit(const FitConfig& fit, int verbose) {
-  nlohmann::json out = {{"batch_size", fit.batch_size}, {"epochs", fit.epochs},
-                        {"validation_split", fit.validation_split}, {"shuffle", fit.shuffle},
-                        {"seed", fit.seed}, {"verbose", verbose}, {"threads", fit.threads}};
+  nlohmann::json out = {
+      {"batch_size", fit.batch_size}, {"epochs", fit.epochs}, {"validation_split", fit.validation_split},
+      {"shuffle", fit.shuffle},       {"seed", fit.seed},     {"verbose", verbose},
+      {"threads", fit.threads}};
   if (!fit.class_weight.empty()) {
     nlohmann::json weights = nlohmann::json::object();
     for (const auto& [cls, w] : fit.class_weight) weights[std::to_string(cls)] = w;
@@ -107,8 +108,12 @@ std::string agree_on_run_dir(ProcessGroup& group, std::string run_dir) {
 class TrainRun {
  public:
   TrainRun(ConfigDocument doc, std::string config_path, bool resume)
-      : doc_(std::move(doc)), config_(parse_train_config(doc_)), config_path_(std::move(config_path)),
-        resume_(resume), group_(process_group()), primary_(primary_process()) {}
+      : doc_(std::move(doc)),
+        config_(parse_train_config(doc_)),
+        config_path_(std::move(config_path)),
+        resume_(resume),
+        group_(process_group()),
+        primary_(primary_process()) {}
   TrainRun(const TrainRun&) = delete;
   TrainRun& operator=(const TrainRun&) = delete;
 
@@ -162,7 +167,8 @@ class TrainRun {
         data_.y_train.size() > 0) {
       data_.y_train.data()[0] += 1;  // the fault hook: this rank's data differs
     }
-    if (config_.functional) model_ = model_from_train_config(doc_, config_, &data_);  // each input's width from the data
+    if (config_.functional)
+      model_ = model_from_train_config(doc_, config_, &data_);  // each input's width from the data
     fit_model_to_data(*model_, std::move(compile), doc_, config_, data_);
     // A graph's inputs are columns of x; every output learns the same target.
     x_train_ = model_inputs(data_.x_train, data_.input_columns, train_parts_);
@@ -211,7 +217,8 @@ class TrainRun {
     std::cout.flush();
     const std::size_t batch_size = config_.fit.batch_size;
     if (group_ != nullptr) {
-      say(fmt::format("Data-parallel over {} processes: each computes about {} of every batch of {}; gradients "
+      say(
+          fmt::format("Data-parallel over {} processes: each computes about {} of every batch of {}; gradients "
                       "summed over {} parameters ({} bytes) per step\n",
                       group_->size(), batch_size / static_cast<std::size_t>(group_->size()), batch_size,
                       model_->count_trainable_params(), model_->count_trainable_params() * sizeof(Scalar)));
@@ -246,10 +253,8 @@ class TrainRun {
     std::optional<FaultInjection> poison = FaultInjection::from_environment("MLP_FAULT_NAN_AT", 0);
     // The other ranks read rank 0's checkpoint to resume and never write it (in a fresh run they do
     // not look for one: rank 0 may not have removed an old one yet).
-    BackupAndRestore backup({.path = checkpoint_path_,
-                             .delete_checkpoint = false,
-                             .extra = model_extra(data_),
-                             .restore_only = !primary_});
+    BackupAndRestore backup(
+        {.path = checkpoint_path_, .delete_checkpoint = false, .extra = model_extra(data_), .restore_only = !primary_});
     interrupted_.emplace();
     std::vector<Callback*> hooks{&*interrupted_};
     for (Callback* c : callbacks_.pointers()) hooks.push_back(c);
@@ -267,7 +272,8 @@ class TrainRun {
   // Nothing but the last whole-epoch checkpoint is kept: the model of a cut epoch is not final.
   int report_interrupted() {
     const auto [epoch, batch] = *interrupted_->where();
-    say(fmt::format("Interrupted in epoch {} after batch {}; {} holds {} finished epochs: continue with "
+    say(
+        fmt::format("Interrupted in epoch {} after batch {}; {} holds {} finished epochs: continue with "
                     "mlp train --resume {}\n",
                     epoch + 1, batch + 1, checkpoint_path_,
                     fs::exists(checkpoint_path_) ? checkpoint_epoch(checkpoint_path_) : 0, run_dir_));
@@ -294,9 +300,10 @@ class TrainRun {
     if (callbacks_.terminate_on_nan != nullptr && callbacks_.terminate_on_nan->terminated()) {
       // A diverged model is not written over anything; checkpoints written before stay.
       write_text((fs::path(run_dir_) / "metrics.json").string(), metrics.dump(2) + "\n");
-      throw Error(fmt::format("training diverged: the loss became NaN or infinite in epoch {} at batch {}; no model "
-                              "saved (lower the learning rate, or clip gradients with clipnorm)",
-                              *callbacks_.terminate_on_nan->epoch() + 1, *callbacks_.terminate_on_nan->batch() + 1));
+      throw Error(
+          fmt::format("training diverged: the loss became NaN or infinite in epoch {} at batch {}; no model "
+                      "saved (lower the learning rate, or clip gradients with clipnorm)",
+                      *callbacks_.terminate_on_nan->epoch() + 1, *callbacks_.terminate_on_nan->batch() + 1));
     }
     if (data_.x_test.rows() > 0) {
       const Logs test = model_->evaluate(model_inputs(data_.x_test, data_.input_columns, test_parts_),

@@ -34,7 +34,7 @@ class EarlyStopping : public Callback {
     std::string monitor = "val_loss";
     double min_delta = 0;  // its absolute value is used
     int patience = 0;
-    int verbose = 0;       // 1: "Epoch 7: early stopping" and the restore message, to `out`
+    int verbose = 0;            // 1: "Epoch 7: early stopping" and the restore message, to `out`
     std::string mode = "auto";  // "auto", "min", "max"
     std::optional<double> baseline;
     bool restore_best_weights = false;

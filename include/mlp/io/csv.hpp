@@ -19,12 +19,11 @@
 // Sources: src/io/csv.cpp (read_csv, parse_csv), src/io/csv_fields.cpp (RFC 4180 records, csv_field),
 // src/io/csv_encoding.cpp (CsvEncoding: class names, checks, JSON).
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "mlp/matrix.hpp"
 

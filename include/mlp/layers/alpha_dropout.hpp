@@ -18,7 +18,7 @@ namespace mlp {
 class AlphaDropout : public Layer {
  public:
   struct Options {
-    double rate = 0;                     ///< fraction of inputs dropped, in [0, 1)
+    double rate = 0;                    ///< fraction of inputs dropped, in [0, 1)
     std::optional<std::uint64_t> seed;  ///< own random stream (Keras' seed); else the model's
   };
   explicit AlphaDropout(Options options);

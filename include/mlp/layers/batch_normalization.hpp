@@ -61,11 +61,11 @@ class BatchNormalization : public Layer {
  private:
   Options options_;
   Param gamma_, beta_, moving_mean_, moving_variance_;
-  std::size_t channels_ = 0;                 // C
-  Matrix x_hat_;                             // (N,F) x̂ of the latest forward
-  std::vector<double> mean_, inv_std_;       // (C) μ and 1/√(σ² + ε) of the latest forward
-  std::vector<double> sum_dy_, sum_dy_xh_;   // (C) backward scratch
-  bool batch_statistics_ = false;            // whether the latest forward used μ, σ² of its batch
+  std::size_t channels_ = 0;                // C
+  Matrix x_hat_;                            // (N,F) x̂ of the latest forward
+  std::vector<double> mean_, inv_std_;      // (C) μ and 1/√(σ² + ε) of the latest forward
+  std::vector<double> sum_dy_, sum_dy_xh_;  // (C) backward scratch
+  bool batch_statistics_ = false;           // whether the latest forward used μ, σ² of its batch
 };
 
 }  // namespace mlp

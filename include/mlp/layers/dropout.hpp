@@ -6,8 +6,8 @@
 //   Backward:  dx = dy ⊙ m / (1 − rate)  (training),  dx = dy  (inference)
 // Randomness: one 64-bit key per training batch, drawn from the layer's own Rng when `seed` is
 // set and from the model's training Rng otherwise; u_i is a 32-bit counter-based hash of (key, i)
-// for the element's row-major index i (src/layers/layer_checks.hpp, KeepMask). Masks are therefore reproducible for a seed, independent of the number of
-// threads, and generated in parallel.
+// for the element's row-major index i (src/layers/layer_checks.hpp, KeepMask). Masks are therefore reproducible for a
+// seed, independent of the number of threads, and generated in parallel.
 #include <cstdint>
 #include <optional>
 
@@ -18,7 +18,7 @@ namespace mlp {
 class Dropout : public Layer {
  public:
   struct Options {
-    double rate = 0;                     ///< fraction of inputs dropped, in [0, 1)
+    double rate = 0;                    ///< fraction of inputs dropped, in [0, 1)
     std::optional<std::uint64_t> seed;  ///< own random stream (Keras' seed); else the model's
   };
   explicit Dropout(Options options);

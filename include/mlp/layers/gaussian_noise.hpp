@@ -17,7 +17,7 @@ namespace mlp {
 class GaussianNoise : public Layer {
  public:
   struct Options {
-    double stddev = 0;                   ///< standard deviation of the noise, in [0, 1]
+    double stddev = 0;                  ///< standard deviation of the noise, in [0, 1]
     std::optional<std::uint64_t> seed;  ///< own random stream (Keras' seed); else the model's
   };
   explicit GaussianNoise(Options options);

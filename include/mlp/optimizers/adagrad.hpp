@@ -20,8 +20,8 @@ class Adagrad : public Optimizer {
   struct Options {
     double learning_rate = 0.001;
     std::shared_ptr<const LearningRateSchedule> schedule = nullptr;  // replaces learning_rate
-    double initial_accumulator_value = 0.1;  // >= 0
-    double epsilon = 1e-7;                   // >= 0
+    double initial_accumulator_value = 0.1;                          // >= 0
+    double epsilon = 1e-7;                                           // >= 0
     double weight_decay = 0;
     double clipnorm = 0;
     double clipvalue = 0;

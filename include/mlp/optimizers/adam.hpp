@@ -25,9 +25,9 @@ class Adam : public Optimizer {
   struct Options {
     double learning_rate = 0.001;
     std::shared_ptr<const LearningRateSchedule> schedule = nullptr;  // replaces learning_rate
-    double beta_1 = 0.9;    // in [0, 1)
-    double beta_2 = 0.999;  // in [0, 1)
-    double epsilon = 1e-7;  // >= 0
+    double beta_1 = 0.9;                                             // in [0, 1)
+    double beta_2 = 0.999;                                           // in [0, 1)
+    double epsilon = 1e-7;                                           // >= 0
     bool amsgrad = false;
     double weight_decay = 0;
     double clipnorm = 0;

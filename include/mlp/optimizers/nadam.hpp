@@ -27,9 +27,9 @@ class Nadam : public Optimizer {
   struct Options {
     double learning_rate = 0.001;
     std::shared_ptr<const LearningRateSchedule> schedule = nullptr;  // replaces learning_rate
-    double beta_1 = 0.9;    // in [0, 1)
-    double beta_2 = 0.999;  // in [0, 1)
-    double epsilon = 1e-7;  // >= 0
+    double beta_1 = 0.9;                                             // in [0, 1)
+    double beta_2 = 0.999;                                           // in [0, 1)
+    double epsilon = 1e-7;                                           // >= 0
     double weight_decay = 0;
     double clipnorm = 0;
     double clipvalue = 0;

@@ -23,9 +23,9 @@ class RMSprop : public Optimizer {
   struct Options {
     double learning_rate = 0.001;
     std::shared_ptr<const LearningRateSchedule> schedule = nullptr;  // replaces learning_rate
-    double rho = 0.9;       // in [0, 1)
-    double momentum = 0;    // in [0, 1]
-    double epsilon = 1e-7;  // >= 0
+    double rho = 0.9;                                                // in [0, 1)
+    double momentum = 0;                                             // in [0, 1]
+    double epsilon = 1e-7;                                           // >= 0
     bool centered = false;
     double weight_decay = 0;
     double clipnorm = 0;

@@ -22,7 +22,7 @@ class SGD : public Optimizer {
   struct Options {
     double learning_rate = 0.01;
     std::shared_ptr<const LearningRateSchedule> schedule = nullptr;  // replaces learning_rate
-    double momentum = 0;  // in [0, 1]
+    double momentum = 0;                                             // in [0, 1]
     bool nesterov = false;
     double weight_decay = 0;
     double clipnorm = 0;

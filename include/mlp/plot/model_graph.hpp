@@ -18,9 +18,9 @@ namespace mlp {
 class Model;
 
 struct ModelGraphOptions {
-  bool show_shapes = false;   ///< input and output shapes in every node, "(None, 784)"
-  std::string rankdir = "TB"; ///< "TB" top to bottom, "LR" left to right (Keras' rankdir)
-  int dpi = 96;               ///< resolution of rendered images (Keras: 200)
+  bool show_shapes = false;    ///< input and output shapes in every node, "(None, 784)"
+  std::string rankdir = "TB";  ///< "TB" top to bottom, "LR" left to right (Keras' rankdir)
+  int dpi = 96;                ///< resolution of rendered images (Keras: 200)
 };
 
 /// The DOT text of `model`'s layer graph: `digraph "<model name>"` with nodes n0 (the input: the

@@ -66,9 +66,9 @@ struct XMarker {
 struct LinePlot {
   std::string title, x_label, y_label;
   std::vector<LineSeries> series;
-  bool log_x = false;              // a logarithmic x axis (learning rates)
-  std::optional<XMarker> marker;   // none by default
-  ImageSize size{800, 600};        // pixels
+  bool log_x = false;             // a logarithmic x axis (learning rates)
+  std::optional<XMarker> marker;  // none by default
+  ImageSize size{800, 600};       // pixels
 };
 
 /// Draws every series of `plot` as a line on one pair of axes, with a legend and a grid.
@@ -96,8 +96,8 @@ void plot_weight_histograms(const std::string& png_path, const Model& model, con
 /// left out. size {0, 0}: 700×640.
 /// Throws mlp::Error when the sizes differ or there is no finite pair; and as render_png does.
 void plot_predicted_vs_true(const std::string& png_path, const std::vector<double>& truth,
-                            const std::vector<double>& predicted, const std::string& quantity,
-                            const std::string& title, ImageSize size = {});
+                            const std::vector<double>& predicted, const std::string& quantity, const std::string& title,
+                            ImageSize size = {});
 
 /// Draws a confusion matrix (metrics/confusion_matrix.hpp) as a heat map: true label on y (class 0
 /// at the top), predicted label on x, `class_names` on both axes (empty: "0", "1", ...), each cell's
