@@ -104,61 +104,66 @@ double Loss::value(ConstMatrixView pred, ConstMatrixView target, std::span<const
 
 namespace {
 
-enum class LossKind { kCce, kSparseCce, kBce, kMse, kMae, kHuber, kLogCosh };
+// The from_logits option exists for the cross-entropies only.
+void no_logits(const LossOptions& options) {
+  if (options.from_logits) {
+    throw Error("loss '" + options.name + "' has no from_logits option (only the cross-entropies do)");
+  }
+}
 
-struct LossName {
+template <class CrossEntropy>
+std::unique_ptr<Loss> cross_entropy(const LossOptions& options) {
+  return std::make_unique<CrossEntropy>(typename CrossEntropy::Options{options.from_logits});
+}
+
+template <class Plain>
+std::unique_ptr<Loss> plain(const LossOptions& options) {
+  no_logits(options);
+  return std::make_unique<Plain>();
+}
+
+std::unique_ptr<Loss> huber(const LossOptions& options) {
+  no_logits(options);
+  return std::make_unique<Huber>(Huber::Options{options.delta});
+}
+
+struct LossRow {
   std::string_view name;
-  LossKind kind;
+  std::unique_ptr<Loss> (*make)(const LossOptions&);
 };
 
 // Keras 3's function names and class names (keras.losses.get), plus its short aliases and the
 // names Keras 2 also accepted (huber_loss, logcosh).
-constexpr LossName kLossNames[] = {
-    {"categorical_crossentropy", LossKind::kCce},
-    {"CategoricalCrossentropy", LossKind::kCce},
-    {"sparse_categorical_crossentropy", LossKind::kSparseCce},
-    {"SparseCategoricalCrossentropy", LossKind::kSparseCce},
-    {"binary_crossentropy", LossKind::kBce},
-    {"BinaryCrossentropy", LossKind::kBce},
-    {"bce", LossKind::kBce},
-    {"mean_squared_error", LossKind::kMse},
-    {"MeanSquaredError", LossKind::kMse},
-    {"mse", LossKind::kMse},
-    {"mean_absolute_error", LossKind::kMae},
-    {"MeanAbsoluteError", LossKind::kMae},
-    {"mae", LossKind::kMae},
-    {"huber", LossKind::kHuber},
-    {"Huber", LossKind::kHuber},
-    {"huber_loss", LossKind::kHuber},
-    {"log_cosh", LossKind::kLogCosh},
-    {"LogCosh", LossKind::kLogCosh},
-    {"logcosh", LossKind::kLogCosh},
+constexpr LossRow kLosses[] = {
+    {"categorical_crossentropy", &cross_entropy<CategoricalCrossentropy>},
+    {"CategoricalCrossentropy", &cross_entropy<CategoricalCrossentropy>},
+    {"sparse_categorical_crossentropy", &cross_entropy<SparseCategoricalCrossentropy>},
+    {"SparseCategoricalCrossentropy", &cross_entropy<SparseCategoricalCrossentropy>},
+    {"binary_crossentropy", &cross_entropy<BinaryCrossentropy>},
+    {"BinaryCrossentropy", &cross_entropy<BinaryCrossentropy>},
+    {"bce", &cross_entropy<BinaryCrossentropy>},
+    {"mean_squared_error", &plain<MeanSquaredError>},
+    {"MeanSquaredError", &plain<MeanSquaredError>},
+    {"mse", &plain<MeanSquaredError>},
+    {"mean_absolute_error", &plain<MeanAbsoluteError>},
+    {"MeanAbsoluteError", &plain<MeanAbsoluteError>},
+    {"mae", &plain<MeanAbsoluteError>},
+    {"huber", &huber},
+    {"Huber", &huber},
+    {"huber_loss", &huber},
+    {"log_cosh", &plain<LogCosh>},
+    {"LogCosh", &plain<LogCosh>},
+    {"logcosh", &plain<LogCosh>},
 };
 
 }  // namespace
 
 std::unique_ptr<Loss> make_loss(const LossOptions& options) {
-  for (const auto& entry : kLossNames) {
-    if (entry.name != options.name) continue;
-    const bool logits = options.from_logits;
-    const bool probabilistic =
-        entry.kind == LossKind::kCce || entry.kind == LossKind::kSparseCce || entry.kind == LossKind::kBce;
-    if (logits && !probabilistic) {
-      throw Error("loss '" + options.name + "' has no from_logits option (only the cross-entropies do)");
-    }
-    switch (entry.kind) {
-      case LossKind::kCce: return std::make_unique<CategoricalCrossentropy>(CategoricalCrossentropy::Options{logits});
-      case LossKind::kSparseCce:
-        return std::make_unique<SparseCategoricalCrossentropy>(SparseCategoricalCrossentropy::Options{logits});
-      case LossKind::kBce: return std::make_unique<BinaryCrossentropy>(BinaryCrossentropy::Options{logits});
-      case LossKind::kMse: return std::make_unique<MeanSquaredError>();
-      case LossKind::kMae: return std::make_unique<MeanAbsoluteError>();
-      case LossKind::kHuber: return std::make_unique<Huber>(Huber::Options{options.delta});
-      case LossKind::kLogCosh: return std::make_unique<LogCosh>();
-    }
+  for (const LossRow& row : kLosses) {
+    if (row.name == options.name) return row.make(options);
   }
   std::string known;
-  for (const auto& entry : kLossNames) known += (known.empty() ? "" : ", ") + std::string(entry.name);
+  for (const LossRow& row : kLosses) known += (known.empty() ? "" : ", ") + std::string(row.name);
   throw Error("unknown loss '" + options.name + "'; known: " + known);
 }
 
