@@ -21,16 +21,34 @@ tries = int(sys.argv[4]) if len(sys.argv) > 4 else 15
 rng = random.Random(20261203)
 failures = []
 skipped = 0
+
+
+def start(run):
+    # 30 epochs of the 5,000-image subset at one thread: seconds of training (loading comes first).
+    return subprocess.Popen([mlp, "train", config, "--set", "fit.epochs=30", "--set", "fit.threads=1",
+                             "--set", "fit.verbose=0", "--run-dir", run],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+# One run without a signal gives this machine's duration T; the moments are drawn in [0.25 T, 0.9 T],
+# so that most land inside fit on a fast machine as on a slow one (or a sanitizer build).
+os.makedirs(work, exist_ok=True)
+calibration = os.path.join(work, "run-calibration")
+shutil.rmtree(calibration, ignore_errors=True)
+began = time.monotonic()
+process = start(calibration)
+out = process.communicate(timeout=300)[0].decode(errors="replace")
+duration = time.monotonic() - began
+if process.returncode != 0 or "Trained 30 epochs" not in out:
+    print(f"FAILED: the uninterrupted run failed (exit {process.returncode}):\n{out[-600:]}")
+    sys.exit(1)
+shutil.rmtree(calibration, ignore_errors=True)
+print(f"an uninterrupted run takes {duration:.2f} s")
 for i in range(tries):
     run = os.path.join(work, f"run-{i}")
     shutil.rmtree(run, ignore_errors=True)
-    os.makedirs(work, exist_ok=True)
-    # 30 epochs of the 5,000-image subset at one thread: seconds of training, so that every
-    # moment below lands inside fit (about 0.3 s of loading come first).
-    process = subprocess.Popen([mlp, "train", config, "--set", "fit.epochs=30", "--set", "fit.threads=1",
-                                "--set", "fit.verbose=0", "--run-dir", run],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    delay = rng.uniform(0.6, 2.0)
+    process = start(run)
+    delay = rng.uniform(0.25, 0.9) * duration
     time.sleep(delay)
     try:
         os.killpg(process.pid, signal.SIGINT)
