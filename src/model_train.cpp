@@ -12,6 +12,7 @@
 #include "mlp/model.hpp"
 #include "mlp/ops.hpp"
 #include "mlp/process_group.hpp"
+#include "mlp/thread_tuner.hpp"
 #include "model_detail.hpp"
 
 namespace mlp {
@@ -197,6 +198,29 @@ double Model::train_on_batch_impl(InputSpan xs, TensorSpan ys, std::span<const S
 
 // ---- fit ----
 
+namespace {
+// The matrix products of fit's steps and validation batches: every layer's, for the full and the
+// last batch of each.
+std::vector<GemmShape> step_products(const Model& model, const Batcher& batches) {
+  std::vector<std::size_t> rows;
+  if (batches.steps() > 0) rows = {batches.batch_rows(0), batches.batch_rows(batches.steps() - 1)};
+  if (batches.has_validation()) {
+    const std::size_t n = batches.validation_inputs()[0].rows(), b = batches.batch_size();
+    rows.push_back(std::min(n, b));
+    if (n % b != 0) rows.push_back(n % b);
+  }
+  std::vector<GemmShape> products;
+  for (std::size_t r : rows) {
+    for (const auto& layer : model.layers()) layer->gemm_products(r, products);
+  }
+  std::vector<GemmShape> distinct;
+  for (const GemmShape& p : products) {
+    if (std::find(distinct.begin(), distinct.end(), p) == distinct.end()) distinct.push_back(p);
+  }
+  return distinct;
+}
+}  // namespace
+
 // Keras' fit loop (mlp/callback.hpp has the hook order); the data, its order and weights are the
 // Batcher's, the hooks the CallbackList's.
 History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt, const std::vector<Callback*>& callbacks) {
@@ -237,6 +261,9 @@ History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt, cons
     ctx.stop_training = ctx.resume->stopped;
   }
   ProcessGroup* const group = opt.group;
+  // The thread count, measured on this machine's load (if every product allows it).
+  const bool tune = group == nullptr && ThreadTuner::count_is_free();
+  ThreadTuner threads(tune, tune ? step_products(*this, batches) : std::vector<GemmShape>{});
   if (group != nullptr) group_begin(*group, batches.train_inputs(), batches.train_targets(), batches.train_weights());
   for (ctx.epoch = first_epoch; ctx.epoch < opt.epochs && !ctx.stop_training; ++ctx.epoch) {
     if (opt.shuffle) batches.shuffle(shuffle_rng_);
@@ -246,7 +273,9 @@ History Model::fit_impl(InputSpan xs, TensorSpan ys, const FitOptions& opt, cons
     hooks.on_epoch_begin(ctx);
     for (ctx.batch = 0; ctx.batch < ctx.steps; ++ctx.batch) {
       hooks.on_train_batch_begin(ctx);
+      threads.step_begin();
       const double loss = fit_step(batches, ctx.batch, group);
+      threads.step_end();
       losses.add(loss, outputs_, batches.batch_rows(ctx.batch));
       losses.write(ctx.logs, outputs_);
       metric_logs(ctx.logs);

@@ -24,9 +24,9 @@ inline std::string error_of(const std::function<void()>& f) {
   return "no error";
 }
 
-/// Sets the thread count for a scope and restores the previous one.
+/// Sets the thread count for a scope and restores the previous one (automatic if it was).
 struct ThreadCount {
-  explicit ThreadCount(int n) : saved(num_threads()) { set_num_threads(n); }
+  explicit ThreadCount(int n) : saved(threads_fixed() ? num_threads() : 0) { set_num_threads(n); }
   ~ThreadCount() { set_num_threads(saved); }
   ThreadCount(const ThreadCount&) = delete;
   ThreadCount& operator=(const ThreadCount&) = delete;

@@ -26,6 +26,7 @@
 
 #include "mlp/activation.hpp"
 #include "mlp/matrix.hpp"
+#include "mlp/ops.hpp"
 #include "mlp/random.hpp"
 #include "mlp/shape.hpp"
 
@@ -68,6 +69,9 @@ class Layer {
 
   /// Regularization penalty of the weights plus, after a training forward, the activity penalty.
   virtual double regularization_loss() const { return 0; }
+  /// The matrix products a forward and backward pass of `rows` rows computes (Dense: three), so
+  /// that fit() can check they give the same bits at every thread count it may use.
+  virtual void gemm_products(std::size_t /*rows*/, std::vector<GemmShape>& /*out*/) const {}
   /// The activation applied last by this layer, if any (used to fuse softmax/sigmoid with the loss).
   virtual const ActivationFunction* output_activation() const { return nullptr; }
   /// When set, backward() takes dy as the gradient w.r.t. the pre-activation (the loss already

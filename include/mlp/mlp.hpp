@@ -49,3 +49,4 @@
 #include "mlp/schedule.hpp"
 #include "mlp/sequential.hpp"
 #include "mlp/shape.hpp"
+#include "mlp/thread_tuner.hpp"

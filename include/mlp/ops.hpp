@@ -12,6 +12,13 @@ namespace mlp {
 
 enum class Trans { kNone, kA, kB, kAB };
 
+/// One product c (m,n) = op(a) (m,k) · op(b) (k,n): what a layer's batch computes (Layer::gemm_products).
+struct GemmShape {
+  std::size_t m = 0, n = 0, k = 0;
+  Trans trans = Trans::kNone;
+  bool operator==(const GemmShape&) const = default;
+};
+
 /// c = alpha·op(a)·op(b) + beta·c, op per `trans`. Shapes: op(a) (M,K), op(b) (K,N), c (M,N).
 void gemm(ConstMatrixView a, ConstMatrixView b, MatrixView c, Trans trans = Trans::kNone, Scalar alpha = 1,
           Scalar beta = 0);
@@ -55,6 +62,11 @@ class ScopedFlushDenormals {
 
 /// Number of threads the element-wise kernels and oneDNN use (OpenMP's, changed by set_num_threads).
 int num_threads();
+/// Fixes the thread count at n; 0 gives it back to OpenMP's default and lets fit() choose it from
+/// the machine's load (mlp/thread_tuner.hpp). Negative n throws.
 void set_num_threads(int n);
+/// True when the thread count is fixed: OMP_NUM_THREADS is set, or set_num_threads(n > 0) was the
+/// last call.
+bool threads_fixed();
 
 }  // namespace mlp

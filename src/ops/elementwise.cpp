@@ -112,11 +112,4 @@ ScopedFlushDenormals::ScopedFlushDenormals() = default;
 ScopedFlushDenormals::~ScopedFlushDenormals() = default;
 #endif
 
-int num_threads() { return omp_get_max_threads(); }
-
-void set_num_threads(int n) {
-  if (n < 1) throw Error("set_num_threads: need at least 1 thread, got " + std::to_string(n));
-  omp_set_num_threads(n);
-}
-
 }  // namespace mlp

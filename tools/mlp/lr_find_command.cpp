@@ -10,7 +10,6 @@
 // exactly as `mlp train` would, with compile.optimizer.learning_rate set to the suggestion, into
 // the same run directory.
 #include <fmt/core.h>
-#include <omp.h>
 
 #include <filesystem>
 #include <iostream>
@@ -18,6 +17,7 @@
 #include "commands.hpp"
 #include "mlp/error.hpp"
 #include "mlp/lr_finder.hpp"
+#include "mlp/ops.hpp"
 #include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
 #include "model_assembly.hpp"
@@ -70,7 +70,7 @@ int run_lr_find(const LrFindArgs& args) {
   ConfigDocument doc = read_toml(args.config);
   for (const auto& o : args.overrides) apply_override(doc, o);
   const TrainConfig config = parse_train_config(doc);
-  if (config.fit.threads > 0) omp_set_num_threads(config.fit.threads);
+  if (config.fit.threads > 0) set_num_threads(config.fit.threads);
 
   if (config.functional) {
     // find_learning_rate trains on one x and one y.

@@ -34,6 +34,7 @@
 #include "mlp/checkpoint.hpp"
 #include "mlp/error.hpp"
 #include "mlp/model_file.hpp"
+#include "mlp/ops.hpp"
 #include "mlp/plot/plots.hpp"
 #include "mlp/serialize.hpp"
 #include "model_assembly.hpp"
@@ -147,9 +148,9 @@ class TrainRun {
       if (std::freopen("/dev/null", "w", stdout) == nullptr) throw Error("cannot silence the output of rank > 0");
     }
     if (config_.fit.threads > 0) {
-      omp_set_num_threads(config_.fit.threads);
+      set_num_threads(config_.fit.threads);
     } else if (group_ != nullptr) {
-      omp_set_num_threads(threads_per_process());  // the cores shared by this machine's ranks
+      set_num_threads(threads_per_process());  // the cores shared by this machine's ranks
     }
   }
 

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+#include "mlp/thread_tuner.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include "mlp/error.hpp"
+#include "mlp/matrix.hpp"
+#include "mlp/ops.hpp"
+#include "mlp/random.hpp"
+
+namespace mlp {
+
+namespace {
+std::atomic<bool> g_threads_set{false};
+}  // namespace
+
+bool threads_fixed() {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  return g_threads_set.load(std::memory_order_relaxed) || (env != nullptr && *env != '\0');
+}
+
+int num_threads() { return omp_get_max_threads(); }
+
+void set_num_threads(int n) {
+  static const int automatic = omp_get_max_threads();  // OpenMP's count before any call
+  if (n < 0) throw Error("set_num_threads: need at least 1 thread (or 0: automatic), got " + std::to_string(n));
+  omp_set_num_threads(n == 0 ? automatic : n);
+  g_threads_set.store(n != 0, std::memory_order_relaxed);
+}
+
+// ---- ThreadChooser ----
+
+ThreadChooser::ThreadChooser(int max_threads, Options options) : opt_(options) {
+  if (max_threads < 1) throw Error("ThreadChooser: need at least 1 thread, got " + std::to_string(max_threads));
+  if (opt_.window == 0 || opt_.first_wait == 0 || opt_.max_wait < opt_.first_wait) {
+    throw Error("ThreadChooser: window and first_wait must be positive and max_wait >= first_wait");
+  }
+  for (int t = max_threads; t > 1; t /= 2) ladder_.push_back(t);
+  ladder_.push_back(1);
+  wait_ = opt_.first_wait;
+  if (opt_.warmup == 0) phase_ = Phase::kRun;
+}
+
+void ThreadChooser::record(double seconds) {
+  if (ladder_.size() == 1) return;  // one thread: nothing to choose
+  sum_ += seconds;
+  if (++in_window_ < opt_.window) return;
+  const double mean = sum_ / static_cast<double>(in_window_);
+  sum_ = 0;
+  in_window_ = 0;
+  end_window(mean);
+}
+
+std::size_t ThreadChooser::next_probe() {
+  if (current_ == 0) return 1;                              // at the most threads: try fewer
+  if (current_ + 1 == ladder_.size()) return current_ - 1;  // at one thread: try more
+  probe_down_ = !probe_down_;
+  return probe_down_ ? current_ + 1 : current_ - 1;
+}
+
+void ThreadChooser::end_window(double mean) {
+  switch (phase_) {
+    case Phase::kWarmup:
+      if (++windows_ >= opt_.warmup) phase_ = Phase::kRun;
+      return;
+    case Phase::kRun:
+      before_ = mean;
+      if (++since_probe_ >= wait_) {
+        probe_ = next_probe();
+        phase_ = Phase::kProbe;
+      }
+      return;
+    case Phase::kProbe:
+      probed_ = mean;
+      phase_ = Phase::kConfirm;
+      return;
+    case Phase::kConfirm:
+      // The probe against the current count's windows just before and just after it: load that
+      // changed during the probe moves both, so a single lucky window does not decide.
+      if (probed_ < opt_.margin * std::min(before_, mean)) {
+        current_ = probe_;
+        ++moves_;
+        wait_ = opt_.first_wait;
+      } else {
+        wait_ = std::min(2 * wait_, opt_.max_wait);
+      }
+      before_ = mean;
+      since_probe_ = 0;
+      phase_ = Phase::kRun;
+      return;
+  }
+}
+
+// ---- gemm_same_at ----
+
+bool gemm_same_at(const GemmShape& shape, int threads) {
+  if (threads == 1 || shape.m == 0 || shape.n == 0) return true;
+  using Key = std::tuple<std::size_t, std::size_t, std::size_t, int, int>;
+  static std::mutex mutex;
+  static std::map<Key, bool> known;
+  const Key key{shape.m, shape.n, shape.k, static_cast<int>(shape.trans), threads};
+  const std::lock_guard lock(mutex);
+  if (const auto it = known.find(key); it != known.end()) return it->second;
+  const bool ta = shape.trans == Trans::kA || shape.trans == Trans::kAB;
+  const bool tb = shape.trans == Trans::kB || shape.trans == Trans::kAB;
+  Matrix a(ta ? shape.k : shape.m, ta ? shape.m : shape.k), b(tb ? shape.n : shape.k, tb ? shape.k : shape.n);
+  Rng rng(0x5eed);
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<Scalar>(rng.uniform() - 0.5);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<Scalar>(rng.uniform() - 0.5);
+  Matrix one(shape.m, shape.n), many(shape.m, shape.n);
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+  gemm(a, b, one, shape.trans);
+  omp_set_num_threads(threads);
+  gemm(a, b, many, shape.trans);
+  omp_set_num_threads(saved);
+  const bool same = std::memcmp(one.data(), many.data(), one.size() * sizeof(Scalar)) == 0;
+  known.emplace(key, same);
+  return same;
+}
+
+// ---- ThreadTuner ----
+
+bool ThreadTuner::count_is_free() { return !threads_fixed() && omp_get_max_threads() > 1; }
+
+ThreadTuner::ThreadTuner(bool enabled, std::span<const GemmShape> products)
+    : enabled_(enabled && count_is_free()),
+      start_threads_(omp_get_max_threads()),
+      applied_(start_threads_),
+      chooser_(enabled_ ? start_threads_ : 1) {
+  if (!enabled_) return;
+  // Every count of the ladder (max, max/2, …, 2) against one thread.
+  for (int t = start_threads_; t > 1 && enabled_; t /= 2) {
+    for (const GemmShape& p : products) {
+      if (!gemm_same_at(p, t)) {
+        enabled_ = false;
+        break;
+      }
+    }
+  }
+}
+
+ThreadTuner::~ThreadTuner() {
+  if (applied_ != start_threads_) omp_set_num_threads(start_threads_);
+}
+
+void ThreadTuner::step_begin() {
+  if (!enabled_) return;
+  const int t = chooser_.threads();
+  if (t != applied_) {
+    omp_set_num_threads(t);
+    applied_ = t;
+  }
+  began_ = std::chrono::steady_clock::now();
+}
+
+void ThreadTuner::step_end() {
+  if (!enabled_) return;
+  chooser_.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count());
+}
+
+}  // namespace mlp
