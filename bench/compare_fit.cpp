@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 // mlp's side of bench/compare_pytorch.sh: trains an MLP on the official MNIST files and prints one
-// JSON line with the seconds of every epoch, samples/s, test accuracy, GEMM GFLOP per epoch, peak
-// RSS and (with --predict) inference throughput. bench/pytorch_mlp.py prints the same line for
-// PyTorch, for the identical model, data, initialization, optimizer, batch size and threads.
+// JSON line with the seconds of every epoch (wall, epoch_seconds, and the process' CPU,
+// epoch_cpu_seconds: CPU / wall is the cores it used), samples/s, test accuracy, GEMM GFLOP per
+// epoch, peak RSS and (with --predict) inference throughput. bench/pytorch_mlp.py prints the same
+// line for PyTorch, for the identical model, data, initialization, optimizer, batch size and threads.
 //   bench_compare_fit --data DIR [--epochs 5] [--batch 128] [--hidden 256,256] [--dropout 0.45]
 //                     [--threads 2] [--seed 1] [--predict] [--float-inputs]
+// --threads 0 is what a user gets by default: every core, fit() choosing the count from the load
+// (mlp/thread_tuner.hpp); the line then says "threads": the cores, "thread_mode": "automatic".
 // The model: 784 → Dense(h, relu) → Dropout → … → Dense(10, softmax), glorot_uniform kernels and
 // zero biases (Keras' defaults), Adam (lr 1e-3, β 0.9/0.999, ε 1e-7), categorical cross-entropy,
 // shuffled every epoch. Pixels are scaled to [0, 1]: kept as bytes and scaled as each batch is
 // gathered (InputView, what `mlp train` does), or with --float-inputs converted to floats up
 // front (4x the memory; the same bits, so the two runs differ only in time and RSS).
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -74,17 +78,32 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-// Wall time of every epoch, from on_epoch_begin to on_epoch_end (training only: no validation).
+// CPU seconds of the whole process (all its threads) so far: the clock of Python's
+// time.process_time(), which bench/pytorch_mlp.py reads.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// Wall and process CPU time of every epoch, from on_epoch_begin to on_epoch_end (training only:
+// no validation).
 class EpochTimer : public Callback {
  public:
   std::vector<double> seconds;
-  void on_epoch_begin(TrainContext&) override { start_ = Clock::now(); }
+  std::vector<double> cpu_seconds;
+  void on_epoch_begin(TrainContext&) override {
+    start_ = Clock::now();
+    cpu_start_ = process_cpu_seconds();
+  }
   void on_epoch_end(TrainContext&) override {
     seconds.push_back(std::chrono::duration<double>(Clock::now() - start_).count());
+    cpu_seconds.push_back(process_cpu_seconds() - cpu_start_);
   }
 
  private:
   Clock::time_point start_;
+  double cpu_start_ = 0;
 };
 
 std::string json_list(const std::vector<double>& v) {
@@ -148,9 +167,11 @@ int main(int argc, char** argv) try {
 
   std::ostringstream out;
   out << "{\"impl\": \"mlp\", \"gemm\": \"" << gemm_backend() << "\", \"inputs\": \""
-      << (args.float_inputs ? "floats" : "bytes") << "\", \"threads\": " << args.threads
+      << (args.float_inputs ? "floats" : "bytes") << "\", \"threads\": " << num_threads() << ", \"thread_mode\": \""
+      << (args.threads == 0 ? "automatic" : "fixed") << "\""
       << ", \"batch\": " << args.batch << ", \"params\": " << model.count_params()
-      << ", \"epoch_seconds\": " << json_list(timer.seconds) << ", \"total_seconds\": " << total
+      << ", \"epoch_seconds\": " << json_list(timer.seconds)
+      << ", \"epoch_cpu_seconds\": " << json_list(timer.cpu_seconds) << ", \"total_seconds\": " << total
       << ", \"test_accuracy\": " << test.at("accuracy") << ", \"gflop_per_epoch\": " << flop / 1e9;
   if (args.predict) {
     // Inference: samples/s at batch 1024 over the test set (best of 5), and batch-1 latency

@@ -11,7 +11,9 @@ Identical to mlp's side: the official MNIST IDX files scaled to [0, 1]; 784 -> L
 zero biases: PyTorch's own default is kaiming-uniform-like); softmax + categorical cross-entropy
 (CrossEntropyLoss on the logits, the same function); Adam(lr 1e-3, betas (0.9, 0.999), eps 1e-7:
 Keras' epsilon, PyTorch's default is 1e-8); a fresh shuffle every epoch; the batch gathered from
-in-memory tensors (no DataLoader worker processes). Epoch times cover training only.
+in-memory tensors (no DataLoader worker processes). Epoch times cover training only: wall
+seconds (epoch_seconds) and the process' CPU seconds, all threads (epoch_cpu_seconds, from
+time.process_time(), the clock bench_compare_fit reads): CPU / wall is the cores it used.
 """
 import argparse
 import gzip
@@ -80,10 +82,11 @@ def main():
     loss_fn = torch.nn.CrossEntropyLoss()
 
     n = x_train.shape[0]
-    epoch_seconds = []
+    epoch_seconds, epoch_cpu_seconds = [], []
     start = time.perf_counter()
     for _ in range(a.epochs):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         model.train()
         order = torch.randperm(n)
         for begin in range(0, n, a.batch):
@@ -94,6 +97,7 @@ def main():
             loss.backward()
             opt.step()
         epoch_seconds.append(time.perf_counter() - t0)
+        epoch_cpu_seconds.append(time.process_time() - c0)
     total = time.perf_counter() - start
 
     model.eval()
@@ -102,7 +106,7 @@ def main():
                       for i in range(0, x_test.shape[0], 1024))
     out = {"impl": "pytorch", "torch": torch.__version__, "threads": a.threads, "batch": a.batch,
            "params": sum(t.numel() for t in model.parameters()),
-           "epoch_seconds": epoch_seconds, "total_seconds": total,
+           "epoch_seconds": epoch_seconds, "epoch_cpu_seconds": epoch_cpu_seconds, "total_seconds": total,
            "test_accuracy": correct / x_test.shape[0]}
     if a.predict:
         with torch.inference_mode():
