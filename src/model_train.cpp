@@ -199,26 +199,31 @@ double Model::train_on_batch_impl(InputSpan xs, TensorSpan ys, std::span<const S
 // ---- fit ----
 
 namespace {
-// The matrix products of fit's steps and validation batches: every layer's, for the full and the
-// last batch of each.
-std::vector<GemmShape> step_products(const Model& model, const Batcher& batches) {
-  std::vector<std::size_t> rows;
-  if (batches.steps() > 0) rows = {batches.batch_rows(0), batches.batch_rows(batches.steps() - 1)};
-  if (batches.has_validation()) {
-    const std::size_t n = batches.validation_inputs()[0].rows(), b = batches.batch_size();
-    rows.push_back(std::min(n, b));
-    if (n % b != 0) rows.push_back(n % b);
+// The distinct matrix products of every layer for batches of each {rows, with backward}.
+std::vector<GemmShape> products_of(const Model& model, const std::vector<std::pair<std::size_t, bool>>& batches) {
+  std::vector<GemmShape> products, distinct;
+  for (const auto& [rows, backward] : batches) {
+    if (rows == 0) continue;
+    for (const auto& layer : model.layers()) layer->gemm_products(rows, backward, products);
   }
-  std::vector<GemmShape> products;
-  for (std::size_t r : rows) {
-    for (const auto& layer : model.layers()) layer->gemm_products(r, products);
-  }
-  std::vector<GemmShape> distinct;
   for (const GemmShape& p : products) {
     if (std::find(distinct.begin(), distinct.end(), p) == distinct.end()) distinct.push_back(p);
   }
   return distinct;
 }
+
+// fit's: the full and the last training batch, forward and backward; the validation's, forward.
+std::vector<GemmShape> step_products(const Model& model, const Batcher& batches) {
+  std::vector<std::pair<std::size_t, bool>> rows;
+  if (batches.steps() > 0) rows = {{batches.batch_rows(0), true}, {batches.batch_rows(batches.steps() - 1), true}};
+  if (batches.has_validation()) {
+    const std::size_t n = batches.validation_inputs()[0].rows(), b = batches.batch_size();
+    rows.push_back({std::min(n, b), false});
+    rows.push_back({n % b, false});
+  }
+  return products_of(model, rows);
+}
+
 }  // namespace
 
 // Keras' fit loop (mlp/callback.hpp has the hook order); the data, its order and weights are the

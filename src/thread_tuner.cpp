@@ -136,16 +136,19 @@ ThreadTuner::ThreadTuner(bool enabled, std::span<const GemmShape> products)
       start_threads_(omp_get_max_threads()),
       applied_(start_threads_),
       chooser_(enabled_ ? start_threads_ : 1) {
-  if (!enabled_) return;
-  // Every count of the ladder (max, max/2, …, 2) against one thread.
-  for (int t = start_threads_; t > 1 && enabled_; t /= 2) {
-    for (const GemmShape& p : products) {
-      if (!gemm_same_at(p, t)) {
-        enabled_ = false;
-        break;
-      }
+  if (enabled_) products_.assign(products.begin(), products.end());
+}
+
+// Every count of the ladder (max, max/2, …, 2) against one thread. Run before the first change
+// of the count, not at the start: most short fits never get there, and under load a product at
+// two threads can take milliseconds.
+bool ThreadTuner::products_allow_moving() {
+  for (int t = start_threads_; t > 1; t /= 2) {
+    for (const GemmShape& p : products_) {
+      if (!gemm_same_at(p, t)) return false;
     }
   }
+  return true;
 }
 
 ThreadTuner::~ThreadTuner() {
@@ -156,6 +159,13 @@ void ThreadTuner::step_begin() {
   if (!enabled_) return;
   const int t = chooser_.threads();
   if (t != applied_) {
+    if (!checked_) {
+      checked_ = true;
+      if (!products_allow_moving()) {
+        enabled_ = false;  // the count stays where the user's program put it
+        return;
+      }
+    }
     omp_set_num_threads(t);
     applied_ = t;
   }

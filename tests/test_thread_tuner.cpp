@@ -184,12 +184,12 @@ TEST(Threads, AProductThatDiffersKeepsTheCountFixed) {
   ThreadCount automatic(0);
   if (num_threads() < 2) GTEST_SKIP() << "one thread: nothing to tune";
   EXPECT_TRUE(ThreadTuner(true, {}).enabled());
-  EXPECT_EQ(ThreadTuner(true, kShapes).enabled(), all_same(kShapes, num_threads()));
+  EXPECT_EQ(ThreadTuner(true, kShapes).products_allow_moving(), all_same(kShapes, num_threads()));
   std::size_t differing = 0;
   for (const GemmShape& s : kShapes) {
     if (all_same({&s, 1}, num_threads())) continue;
     ++differing;
-    EXPECT_FALSE(ThreadTuner(true, {&s, 1}).enabled());
+    EXPECT_FALSE(ThreadTuner(true, {&s, 1}).products_allow_moving());
   }
   if (differing == 0) GTEST_SKIP() << "every product gives the same bits at any count on this CPU";
 }
@@ -289,9 +289,11 @@ void check_tuned_fit(std::size_t batch, int epochs, std::size_t outputs) {
   const std::size_t train = Batcher::training_count(d.x.rows(), 0.1), val = d.x.rows() - train;
   const auto model = reference_model(outputs);
   std::vector<GemmShape> products;
-  for (std::size_t rows : {batch, train % batch, std::min(val, batch), val % batch}) {
+  const std::pair<std::size_t, bool> batches[] = {
+      {batch, true}, {train % batch, true}, {std::min(val, batch), false}, {val % batch, false}};
+  for (const auto& [rows, backward] : batches) {
     for (const auto& layer : model->layers()) {
-      if (rows > 0) layer->gemm_products(rows, products);
+      if (rows > 0) layer->gemm_products(rows, backward, products);
     }
   }
   const std::size_t per_epoch = (train + batch - 1) / batch;

@@ -69,9 +69,10 @@ class Layer {
 
   /// Regularization penalty of the weights plus, after a training forward, the activity penalty.
   virtual double regularization_loss() const { return 0; }
-  /// The matrix products a forward and backward pass of `rows` rows computes (Dense: three), so
-  /// that fit() can check they give the same bits at every thread count it may use.
-  virtual void gemm_products(std::size_t /*rows*/, std::vector<GemmShape>& /*out*/) const {}
+  /// The matrix products a forward pass of `rows` rows computes, and its backward pass if
+  /// `backward` (Dense: one, then two more), so that fit() and predict() can check they give the
+  /// same bits at every thread count they may use (mlp/thread_tuner.hpp).
+  virtual void gemm_products(std::size_t /*rows*/, bool /*backward*/, std::vector<GemmShape>& /*out*/) const {}
   /// The activation applied last by this layer, if any (used to fuse softmax/sigmoid with the loss).
   virtual const ActivationFunction* output_activation() const { return nullptr; }
   /// When set, backward() takes dy as the gradient w.r.t. the pre-activation (the loss already

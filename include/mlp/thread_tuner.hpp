@@ -17,8 +17,8 @@
 // weight gradient over a batch of 256 or more, measured here). So before it tunes, fit() checks
 // every product of its steps and of its validation (Layer::gemm_products, for the full and the
 // last batch) at each count of the ladder against one thread, on seeded data (gemm_same_at,
-// remembered per shape); if any differs, the count stays where it is. tests/test_thread_tuner.cpp
-// trains with the tuner moving and compares the bits with a fixed count.
+// remembered per shape), just before its first move; if any differs, the count stays where it is.
+// tests/test_thread_tuner.cpp trains with the tuner moving and compares the bits with a fixed count.
 //
 // fit() tunes only when the thread count is free: OMP_NUM_THREADS unset and set_num_threads() not
 // called (mlp train: fit.threads = 0), and not under a ProcessGroup (every rank keeps its share).
@@ -75,8 +75,9 @@ bool gemm_same_at(const GemmShape& shape, int threads);
 
 /// ThreadChooser on the real clock and OpenMP: step_begin() sets the step's thread count,
 /// step_end() records the step's time; the destructor restores the count fit() started with.
-/// Disabled (nothing changes) unless `enabled`, the count is free (count_is_free()) and every
-/// one of `products` gives the same bits at each count it could choose.
+/// Disabled (nothing changes) unless `enabled` and the count is free (count_is_free()); before
+/// its first move it checks that every one of `products` gives the same bits at each count it
+/// could choose (products_allow_moving()), and stays where it is otherwise.
 class ThreadTuner {
  public:
   ThreadTuner(bool enabled, std::span<const GemmShape> products);
@@ -89,6 +90,8 @@ class ThreadTuner {
   void step_begin();
   void step_end();
   bool enabled() const { return enabled_; }
+  /// Every product gives the same bits at each count of the ladder as at one thread.
+  bool products_allow_moving();
   int threads() const { return chooser_.threads(); }
   std::size_t moves() const { return chooser_.moves(); }
 
@@ -96,6 +99,8 @@ class ThreadTuner {
   bool enabled_;
   int start_threads_;
   int applied_ = 0;
+  bool checked_ = false;
+  std::vector<GemmShape> products_;
   ThreadChooser chooser_;
   std::chrono::steady_clock::time_point began_;
 };

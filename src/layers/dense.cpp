@@ -54,11 +54,12 @@ void Dense::forward(ConstMatrixView x, MatrixView y, Mode /*mode*/) {
   }
 }
 
-void Dense::gemm_products(std::size_t rows, std::vector<GemmShape>& out) const {
+void Dense::gemm_products(std::size_t rows, bool backward, std::vector<GemmShape>& out) const {
   const std::size_t in = kernel_.value.rows(), units = kernel_.value.cols();
   out.push_back({.m = rows, .n = units, .k = in, .trans = Trans::kNone});  // forward: x·W
-  out.push_back({.m = in, .n = units, .k = rows, .trans = Trans::kA});     // dW = xᵀ·dz
-  out.push_back({.m = rows, .n = in, .k = units, .trans = Trans::kB});     // dx = dz·Wᵀ
+  if (!backward) return;
+  out.push_back({.m = in, .n = units, .k = rows, .trans = Trans::kA});  // dW = xᵀ·dz
+  out.push_back({.m = rows, .n = in, .k = units, .trans = Trans::kB});  // dx = dz·Wᵀ
 }
 
 void Dense::backward(ConstMatrixView x, ConstMatrixView y, ConstMatrixView dy, MatrixView dx) {

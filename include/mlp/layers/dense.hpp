@@ -38,7 +38,7 @@ class Dense : public Layer {
   nlohmann::json config() const override;
   double regularization_loss() const override;
   const ActivationFunction* output_activation() const override { return &activation_; }
-  void gemm_products(std::size_t rows, std::vector<GemmShape>& out) const override;
+  void gemm_products(std::size_t rows, bool backward, std::vector<GemmShape>& out) const override;
 
   const Options& options() const { return options_; }
   Param& kernel() { return kernel_; }
