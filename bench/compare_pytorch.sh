@@ -87,6 +87,8 @@ py=/usr/bin/python3
 [[ -x $py ]] || py=python3
 results=$(mktemp)
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+# The widest vectors, so that results.csv tells the project's machines apart (both "AMD EPYC").
+if grep -qw avx512f /proc/cpuinfo; then cpu+=" AVX-512"; elif grep -qw avx2 /proc/cpuinfo; then cpu+=" AVX2"; fi
 echo "machine: $cpu, $(nproc) cores; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}"
 echo "peak: $("$build"/bench/bench_peak_flops 2)" | tee -a "$results"
 
