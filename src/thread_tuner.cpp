@@ -52,11 +52,24 @@ ThreadChooser::ThreadChooser(int max_threads, Options options) : opt_(options) {
 void ThreadChooser::record(double seconds) {
   if (ladder_.size() == 1) return;  // one thread: nothing to choose
   sum_ += seconds;
-  if (++in_window_ < opt_.window) return;
-  const double mean = sum_ / static_cast<double>(in_window_);
+  ++in_window_;
+  if (phase_ == Phase::kProbe && in_window_ == opt_.abandon_after &&
+      sum_ / static_cast<double>(in_window_) > opt_.abandon * usual()) {
+    // Clearly slower (two threads where one core is busy: a step can take 40× one thread's): a
+    // lost probe, without spending a whole window on it.
+    sum_ = 0;
+    in_window_ = 0;
+    lost_probe();
+    return;
+  }
+  // A window spans several of the scheduler's time slices: with one core busy, a few steps at two
+  // threads can all fall in a slice where the other process waits, and look fast.
+  if (in_window_ < opt_.window || sum_ < opt_.window_seconds) return;
+  const double total = sum_;
+  const std::size_t steps = in_window_;
   sum_ = 0;
   in_window_ = 0;
-  end_window(mean);
+  end_window(total, steps);
 }
 
 std::size_t ThreadChooser::next_probe() {
@@ -66,35 +79,40 @@ std::size_t ThreadChooser::next_probe() {
   return probe_down_ ? current_ + 1 : current_ - 1;
 }
 
-void ThreadChooser::end_window(double mean) {
+void ThreadChooser::lost_probe() {
+  wait_ = std::min(2 * wait_, opt_.max_wait);
+  since_probe_ = 0;
+  phase_ = Phase::kRun;
+}
+
+void ThreadChooser::end_window(double total, std::size_t steps) {
   switch (phase_) {
     case Phase::kWarmup:
       if (++windows_ >= opt_.warmup) phase_ = Phase::kRun;
       return;
     case Phase::kRun:
-      before_ = mean;
+      // The current count's usual step: time over steps of its recent windows, each older one
+      // weighing `decay` less. Weighted by time, so that the rare window where every step waits
+      // for a preempted thread (40× the others, with one core busy) counts for what it costs.
+      usual_seconds_ = usual_seconds_ * opt_.decay + total;
+      usual_steps_ = usual_steps_ * opt_.decay + static_cast<double>(steps);
       if (++since_probe_ >= wait_) {
         probe_ = next_probe();
         phase_ = Phase::kProbe;
       }
       return;
     case Phase::kProbe:
-      probed_ = mean;
-      phase_ = Phase::kConfirm;
-      return;
-    case Phase::kConfirm:
-      // The probe against the current count's windows just before and just after it: load that
-      // changed during the probe moves both, so a single lucky window does not decide.
-      if (probed_ < opt_.margin * std::min(before_, mean)) {
+      if (total / static_cast<double>(steps) < opt_.margin * usual()) {
         current_ = probe_;
         ++moves_;
         wait_ = opt_.first_wait;
+        since_probe_ = 0;
+        usual_seconds_ = total;  // the probe's window is the new count's first
+        usual_steps_ = static_cast<double>(steps);
+        phase_ = Phase::kRun;
       } else {
-        wait_ = std::min(2 * wait_, opt_.max_wait);
+        lost_probe();
       }
-      before_ = mean;
-      since_probe_ = 0;
-      phase_ = Phase::kRun;
       return;
   }
 }

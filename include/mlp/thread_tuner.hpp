@@ -4,13 +4,16 @@
 // chain of ~20 parallel regions (GEMMs split evenly across the threads, element-wise passes), each
 // ending at a barrier: when another process takes one of the cores, the thread on it runs only part
 // of the time and every barrier waits for it, so two threads on two cores with one of them busy are
-// slower than one thread (measured here: 2.3 s against 1.3 s per epoch; docs/performance.md).
+// slower than one thread (measured: 1.08 s against 0.36 s per epoch; docs/performance.md).
 //
 // ThreadTuner measures it instead of guessing: fit() runs its steps at the current thread count
-// and, now and then, one short window of steps at the next count down or up (the ladder max, max/2,
-// …, 1); if that window was faster than the windows either side of it, the count moves there. A
-// probe that loses makes the next one wait twice as long (up to a bound), so on a quiet machine
-// the probes cost ~1% of an epoch; a move resets the wait, so load that comes and goes is followed.
+// and, now and then, one window of steps (≥ 8 steps and ≥ 25 ms) at the next count down or up the
+// ladder max, max/2, …, 1. If that window's step is faster than 0.92 × the current count's usual
+// step (a time-weighted mean of its recent windows: with one core busy, two threads give mostly
+// ordinary windows and now and then one where every step waits 20-40× for a preempted thread),
+// the count moves there; a probe whose first step is 1.5× the usual ends at once, lost. A lost
+// probe makes the next one wait twice as long (2 → 256 windows), so on a quiet machine the probes
+// cost well under 1% of an epoch; a move resets the wait, so load that comes and goes is followed.
 // The seed alone must still fix the weights. Our element-wise passes and reductions give the
 // same bits at any thread count (each element computed in one fixed order); oneDNN's sgemm does
 // for most products but splits the sum over k between threads for some (k ≥ 256 and one row, or a
@@ -36,11 +39,15 @@ namespace mlp {
 class ThreadChooser {
  public:
   struct Options {
-    std::size_t window = 8;      // steps per measured window
-    std::size_t warmup = 2;      // windows ignored at the start (allocation, caches)
-    std::size_t first_wait = 4;  // windows between probes after a move
-    std::size_t max_wait = 128;  // bound of the doubling wait
-    double margin = 0.92;        // a probe must take < margin × the current count's time
+    std::size_t window = 8;         // steps per measured window, at least
+    double window_seconds = 0.025;  // and at least this long: several of the scheduler's slices
+    std::size_t warmup = 1;         // windows ignored at the start (allocation, caches)
+    std::size_t first_wait = 2;     // windows between probes after a move
+    std::size_t max_wait = 256;     // bound of the doubling wait
+    double margin = 0.92;           // a probe must take < margin × the current count's usual step
+    double decay = 0.9;             // the weight of the usual step's windows, per window of age
+    std::size_t abandon_after = 1;  // a probe whose first step(s) take
+    double abandon = 1.5;           // > abandon × the usual step ends there, lost
   };
   explicit ThreadChooser(int max_threads) : ThreadChooser(max_threads, Options{}) {}
   ThreadChooser(int max_threads, Options options);
@@ -55,16 +62,18 @@ class ThreadChooser {
   std::size_t moves() const { return moves_; }
 
  private:
-  enum class Phase { kWarmup, kRun, kProbe, kConfirm };
-  void end_window(double mean);
+  enum class Phase { kWarmup, kRun, kProbe };
+  void end_window(double total, std::size_t steps);
+  void lost_probe();
   std::size_t next_probe();
+  double usual() const { return usual_steps_ > 0 ? usual_seconds_ / usual_steps_ : 0; }
 
   Options opt_;
   std::vector<int> ladder_;  // descending: max, max/2, …, 1
   std::size_t current_ = 0, probe_ = 0;
   Phase phase_ = Phase::kWarmup;
   std::size_t in_window_ = 0, windows_ = 0, wait_ = 0, since_probe_ = 0;
-  double sum_ = 0, before_ = 0, probed_ = 0;
+  double sum_ = 0, usual_seconds_ = 0, usual_steps_ = 0;
   bool probe_down_ = true;
   std::size_t moves_ = 0;
 };
