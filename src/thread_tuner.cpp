@@ -7,8 +7,12 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
+#include <string>
+#include <string_view>
 #include <tuple>
 
 #include "mlp/error.hpp"
@@ -79,6 +83,13 @@ std::size_t ThreadChooser::next_probe() {
   return probe_down_ ? current_ + 1 : current_ - 1;
 }
 
+void ThreadChooser::skip_probe() {
+  if (phase_ != Phase::kProbe) return;
+  sum_ = 0;
+  in_window_ = 0;
+  lost_probe();
+}
+
 void ThreadChooser::lost_probe() {
   wait_ = std::min(2 * wait_, opt_.max_wait);
   since_probe_ = 0;
@@ -145,6 +156,35 @@ bool gemm_same_at(const GemmShape& shape, int threads) {
   return same;
 }
 
+// ---- The machine's idle cores (Linux: /proc/stat) ----
+
+CpuTimes parse_cpu_times(std::string_view proc_stat) {
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice" (clock ticks).
+  CpuTimes t;
+  if (proc_stat.substr(0, 4) != "cpu ") return t;
+  std::istringstream in{std::string(proc_stat.substr(4, proc_stat.find('\n') - 4))};
+  double v = 0;
+  for (int field = 0; field < 8 && in >> v; ++field) {
+    t.total += v;
+    if (field == 3 || field == 4) t.idle += v;
+  }
+  t.valid = t.total > 0;
+  return t;
+}
+
+CpuTimes read_cpu_times() {
+  std::ifstream in("/proc/stat");
+  std::string line;
+  if (!std::getline(in, line)) return {};
+  return parse_cpu_times(line);
+}
+
+double idle_cores(const CpuTimes& before, const CpuTimes& after) {
+  // Fewer than 10 ticks (50 ms of two cores at Linux's 100 Hz) say too little.
+  if (!before.valid || !after.valid || after.total < before.total + 10) return -1;
+  return (after.idle - before.idle) / (after.total - before.total) * omp_get_num_procs();
+}
+
 // ---- ThreadTuner ----
 
 bool ThreadTuner::count_is_free() { return !threads_fixed() && omp_get_max_threads() > 1; }
@@ -154,7 +194,10 @@ ThreadTuner::ThreadTuner(bool enabled, std::span<const GemmShape> products)
       start_threads_(omp_get_max_threads()),
       applied_(start_threads_),
       chooser_(enabled_ ? start_threads_ : 1) {
-  if (enabled_) products_.assign(products.begin(), products.end());
+  if (enabled_) {
+    products_.assign(products.begin(), products.end());
+    seen_ = read_cpu_times();
+  }
 }
 
 // Every count of the ladder (max, max/2, …, 2) against one thread. Run before the first change
@@ -175,7 +218,18 @@ ThreadTuner::~ThreadTuner() {
 
 void ThreadTuner::step_begin() {
   if (!enabled_) return;
-  const int t = chooser_.threads();
+  int t = chooser_.threads();
+  if (t > applied_ && t != chooser_.current()) {
+    // A probe of more threads: only when the cores it would add were idle, on average, since the
+    // last look. With one core busy, a step at two threads can take 40× one at one thread.
+    const CpuTimes now = read_cpu_times();
+    const double idle = idle_cores(seen_, now);
+    seen_ = now;
+    if (idle >= 0 && idle < 0.5 * (t - applied_)) {
+      chooser_.skip_probe();
+      t = chooser_.threads();
+    }
+  }
   if (t != applied_) {
     if (!checked_) {
       checked_ = true;

@@ -3,6 +3,7 @@
 // goes away, a spike), set_num_threads' automatic mode, and what makes tuning safe: training
 // gives the same bits at 1 and 2 threads, and with the tuner moving between them.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -103,6 +104,39 @@ TEST(ThreadChooser, AbandonsAClearlyLosingProbeAfterOneStep) {
     d.record(d.threads() == 2 ? 1.0 : 1.3);
   }
   EXPECT_EQ(at_one, 8u);
+}
+
+TEST(ThreadChooser, ASkippedProbeCountsAsLost) {
+  ThreadChooser c(2);
+  c.skip_probe();  // not probing: nothing happens
+  for (int s = 0; s < 24; ++s) c.record(busy(c.threads()));
+  ASSERT_EQ(c.threads(), 1);  // the first probe is due
+  c.skip_probe();
+  EXPECT_EQ(c.threads(), 2);
+  EXPECT_EQ(c.moves(), 0u);
+  // The wait doubled: the next probe comes after 4 windows, not 2.
+  for (int s = 0; s < 31; ++s) {
+    c.record(busy(c.threads()));
+    ASSERT_EQ(c.threads(), 2) << s;
+  }
+  c.record(busy(2));
+  EXPECT_EQ(c.threads(), 1);
+}
+
+TEST(CpuTimes, IdleCoresFromProcStat) {
+  const CpuTimes a = parse_cpu_times("cpu  100 0 50 1000 20 0 5 0 0 0\ncpu0 ...");
+  ASSERT_TRUE(a.valid);
+  EXPECT_EQ(a.idle, 1020);
+  EXPECT_EQ(a.total, 1175);
+  // 200 ticks later, 100 of them idle: half the machine.
+  const CpuTimes b = parse_cpu_times("cpu  150 0 100 1100 20 0 5 0 0 0\n");
+  EXPECT_NEAR(idle_cores(a, b), 0.5 * omp_get_num_procs(), 1e-12);
+  EXPECT_EQ(idle_cores(a, a), -1);  // too short to say
+  EXPECT_FALSE(parse_cpu_times("intr 1 2 3").valid);
+  EXPECT_EQ(idle_cores(CpuTimes{}, b), -1);
+#if defined(__linux__)
+  EXPECT_TRUE(read_cpu_times().valid);
+#endif
 }
 
 TEST(ThreadChooser, ClimbsTheLadderToTheBestCount) {

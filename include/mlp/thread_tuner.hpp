@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstddef>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "mlp/ops.hpp"
@@ -60,6 +61,8 @@ class ThreadChooser {
   void record(double seconds);
   /// How many times the current count changed.
   std::size_t moves() const { return moves_; }
+  /// Ends the probe about to run (or running) as lost, e.g. because the cores it would add are busy.
+  void skip_probe();
 
  private:
   enum class Phase { kWarmup, kRun, kProbe };
@@ -77,6 +80,16 @@ class ThreadChooser {
   bool probe_down_ = true;
   std::size_t moves_ = 0;
 };
+
+/// The machine's CPU time so far (clock ticks, all cores): Linux's /proc/stat; invalid elsewhere.
+struct CpuTimes {
+  double idle = 0, total = 0;
+  bool valid = false;
+};
+CpuTimes parse_cpu_times(std::string_view proc_stat);
+CpuTimes read_cpu_times();
+/// Cores idle on average between two readings (0 … the machine's cores), or −1 if unknown.
+double idle_cores(const CpuTimes& before, const CpuTimes& after);
 
 /// Whether the product gives the same bits at `threads` threads as at one (measured once per shape
 /// and count on seeded data, then remembered for the process).
@@ -110,6 +123,7 @@ class ThreadTuner {
   int applied_ = 0;
   bool checked_ = false;
   std::vector<GemmShape> products_;
+  CpuTimes seen_;
   ThreadChooser chooser_;
   std::chrono::steady_clock::time_point began_;
 };
