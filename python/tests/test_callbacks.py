@@ -84,7 +84,8 @@ def test_ctrl_c_stops_training_cleanly(mnist_subset):
 def test_gil_is_released_while_training(mnist_subset):
     # Only ticks inside fit count: with the GIL held for the whole fit the ticker gets at most one
     # (the interpreter's switch before fit enters C++), with it released one every ~5 ms of a fit
-    # that lasts well over 100 ms (4 epochs of 157 batches).
+    # that lasts well over 100 ms (20 epochs of 157 batches: 4 took only ~15 ms on the AVX-512
+    # machine, 3 ticks).
     (x, y), _ = mnist_subset
     x = mlp.scaled(x, 1 / 255)
     ticks = []
@@ -102,7 +103,7 @@ def test_gil_is_released_while_training(mnist_subset):
     t.start()
     try:
         inside.set()
-        m.fit(x, y, epochs=4, batch_size=32, verbose=0)
+        m.fit(x, y, epochs=20, batch_size=32, verbose=0)
         inside.clear()
     finally:
         done.set()
