@@ -61,9 +61,7 @@ void ThreadChooser::record(double seconds) {
       sum_ / static_cast<double>(in_window_) > opt_.abandon * usual()) {
     // Clearly slower (two threads where one core is busy: a step can take 40× one thread's): a
     // lost probe, without spending a whole window on it.
-    sum_ = 0;
-    in_window_ = 0;
-    lost_probe();
+    skip_probe();
     return;
   }
   // A window spans several of the scheduler's time slices: with one core busy, a few steps at two

@@ -224,7 +224,7 @@ TEST(Threads, GemmSameAtAgreesWithADirectComparison) {
   EXPECT_TRUE(gemm_same_at(kShapes[3], 1));
 }
 
-// What ThreadTuner's constructor checks: every product at every count of the ladder.
+// What ThreadTuner checks before its first move: every product at every count of the ladder.
 bool all_same(std::span<const GemmShape> products, int max_threads) {
   for (int t = max_threads; t > 1; t /= 2) {
     for (const GemmShape& p : products) {

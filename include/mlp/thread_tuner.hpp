@@ -114,8 +114,6 @@ class ThreadTuner {
   bool enabled() const { return enabled_; }
   /// Every product gives the same bits at each count of the ladder as at one thread.
   bool products_allow_moving();
-  int threads() const { return chooser_.threads(); }
-  std::size_t moves() const { return chooser_.moves(); }
 
  private:
   bool enabled_;
